@@ -1,0 +1,4 @@
+"""Question banks and the certification catalog (package data)."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent

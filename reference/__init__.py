@@ -1,0 +1,1 @@
+"""PyTorch reference solutions of every task: what the grader compares learners against."""
