@@ -1,0 +1,247 @@
+"""The course as typed data: every exercise's `exercise.yaml`, validated, with its files found by name."""
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from grader.yamlfile import YamlError, load_yaml
+
+FOLDER_PATTERN = re.compile(r"^(\d\d)_([a-z][a-z0-9_]*)$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(_Strict):
+    """How close a value must be to the reference: |got - want| <= atol + rtol * |want|."""
+
+    rtol: float = 1e-6
+    atol: float = 1e-9
+
+
+class Bound(_Strict):
+    """An output graded by a threshold instead of a reference value."""
+
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+Comparison = Union[Literal["allclose", "exact", "info"], Bound]
+
+
+class CaseSpec(_Strict):
+    """One named input of a task; `args` are value recipes (see docs/EXERCISE_FORMAT.md)."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    args: dict[str, Any] = {}
+    stable: bool = False
+    """The call must raise no RuntimeWarning on this case."""
+    repeat: int = Field(1, ge=1, le=10)
+
+
+class MistakeSpec(_Strict):
+    """A classic wrong implementation; its code is `<task>__<name>` in mistakes.py."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    explanation: str
+
+
+class TaskSpec(_Strict):
+    """One function or class a learner implements."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    points: float = Field(1.0, gt=0)
+    outputs: list[str] = ["out"]
+    tolerance: Tolerance = Tolerance()
+    compare: dict[str, Comparison] = {}
+    time_limit: float | None = Field(None, gt=0)
+    hints: list[str] = Field(min_length=2)
+    cases: list[CaseSpec] = Field(min_length=1)
+    mistakes: list[MistakeSpec] = Field(min_length=2)
+
+    @field_validator("cases")
+    @classmethod
+    def _unique_cases(cls, cases: list[CaseSpec]) -> list[CaseSpec]:
+        names = [c.name for c in cases]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate case names: {', '.join(dupes)}")
+        return cases
+
+    def comparison(self, output: str) -> Comparison:
+        return self.compare.get(output, "allclose")
+
+
+class ExerciseSpec(_Strict):
+    """The contents of one `exercise.yaml`."""
+
+    format_version: Literal[1]
+    module: str
+    title: str
+    track: Literal["numpy", "torch"] = "numpy"
+    summary: str
+    time_limit: float = Field(10.0, gt=0)
+    memory_mb: int = Field(2048, ge=64)
+    tasks: list[TaskSpec] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task with the exercise it belongs to; `id` is `<module>.<name>`."""
+
+    exercise: "Exercise"
+    spec: TaskSpec
+
+    @property
+    def id(self) -> str:
+        return f"{self.exercise.module}.{self.spec.name}"
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def time_limit(self) -> float:
+        return self.spec.time_limit or self.exercise.spec.time_limit
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One module of the course and the files that make it, derived from its folder name."""
+
+    folder: str
+    path: Path
+    spec: ExerciseSpec
+
+    @property
+    def module(self) -> str:
+        return self.spec.module
+
+    @property
+    def number(self) -> int:
+        return int(self.folder[:2])
+
+    @property
+    def stub_path(self) -> Path:
+        return self.path / f"{self.module}.py"
+
+    @property
+    def solution_path(self) -> Path:
+        return self.path / "solution.py"
+
+    @property
+    def mistakes_path(self) -> Path:
+        return self.path / "mistakes.py"
+
+    @property
+    def harness_path(self) -> Path:
+        return self.path / "harness.py"
+
+    @property
+    def reference_module(self) -> str:
+        return f"reference.{self.module}"
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [Task(self, t) for t in self.spec.tasks]
+
+
+class CourseError(Exception):
+    """The course data is broken, or a target names nothing in it."""
+
+
+@dataclass(frozen=True)
+class Course:
+    exercises: list[Exercise]
+
+    @property
+    def tasks(self) -> list[Task]:
+        return [t for e in self.exercises for t in e.tasks]
+
+    def exercise(self, module: str) -> Exercise:
+        for e in self.exercises:
+            if module in (e.module, e.folder):
+                return e
+        raise CourseError(_unknown("module", module, [e.module for e in self.exercises]))
+
+    def select(self, targets: list[str] | tuple[str, ...]) -> list[Task]:
+        """The tasks that `targets` name (modules or `module.task`), in course order; all when empty."""
+        if not targets:
+            return self.tasks
+        chosen: set[str] = set()
+        for target in targets:
+            module, _, name = target.partition(".")
+            exercise = self.exercise(module)
+            if not name:
+                chosen.update(t.id for t in exercise.tasks)
+                continue
+            names = [t.name for t in exercise.tasks]
+            if name not in names:
+                raise CourseError(_unknown("task", target, [f"{exercise.module}.{n}" for n in names]))
+            chosen.add(f"{exercise.module}.{name}")
+        return [t for t in self.tasks if t.id in chosen]
+
+
+def _unknown(kind: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
+    return f"unknown {kind} {name!r}{hint}"
+
+
+def load_exercise(path: Path) -> Exercise:
+    """Load and validate one exercise folder; errors name the file and line."""
+    match = FOLDER_PATTERN.match(path.name)
+    if not match:
+        raise CourseError(f"{path}: exercise folders are named NN_<module>")
+    meta = path / "exercise.yaml"
+    try:
+        data, lines = load_yaml(meta)
+    except YamlError as exc:
+        raise CourseError(str(exc)) from exc
+    try:
+        spec = ExerciseSpec.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            where = ".".join(str(p) for p in loc)
+            problems.append(f"{meta}:{lines.line_of(_data_loc(loc, data))}: {where}: {err['msg']}")
+        raise CourseError("\n".join(problems)) from exc
+    if spec.module != match.group(2):
+        raise CourseError(f"{meta}:{lines.line_of(('module',))}: module {spec.module!r} does not match folder {path.name}")
+    exercise = Exercise(folder=path.name, path=path, spec=spec)
+    if not exercise.stub_path.is_file():
+        raise CourseError(f"{path}: missing stub {exercise.stub_path.name}")
+    return exercise
+
+
+def _data_loc(loc: tuple, data: Any) -> tuple:
+    """Pydantic adds union-member names to `loc`; keep only the parts that index the data."""
+    out, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=4)
+def load_course(root: Path | None = None) -> Course:
+    """Every exercise under `root` (default: the installed `exercises` package), in number order."""
+    if root is None:
+        import exercises
+
+        root = exercises.ROOT
+    folders = sorted(p for p in Path(root).iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
+    return Course([load_exercise(p) for p in folders])

@@ -1,0 +1,191 @@
+"""Expected outputs: the PyTorch references run on the grading device, cached on disk.
+
+Torch is imported only here and only on a cache miss, so a warm `check` never pays for it.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader import __version__, wire
+from grader.cases import Case
+from grader.course import Task
+
+
+@dataclass(frozen=True)
+class DeviceChoice:
+    """Where references run, and why (MPS has no float64, so it falls back to CPU)."""
+
+    name: str
+    note: str = ""
+
+
+def choose_device(requested: str = "auto") -> DeviceChoice:
+    import torch
+
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return DeviceChoice("cuda")
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return DeviceChoice("cpu", "MPS has no float64: references run on the CPU in float64")
+        return DeviceChoice("cpu")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ReferenceError_("--device cuda was asked for, but CUDA is not available here")
+    if requested == "mps":
+        return DeviceChoice("cpu", "MPS has no float64: references run on the CPU in float64")
+    return DeviceChoice(requested)
+
+
+class ReferenceError_(Exception):
+    """A reference could not be computed (a course bug, or an unavailable device)."""
+
+
+def to_torch(value: Any, device: str) -> Any:
+    """NumPy arrays become tensors on `device` (float64, int64 or bool); containers are walked."""
+    import torch
+
+    if isinstance(value, np.ndarray):
+        return torch.as_tensor(np.ascontiguousarray(value)).to(device)
+    if isinstance(value, list):
+        return [to_torch(v, device) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_torch(v, device) for v in value)
+    if isinstance(value, dict):
+        return {k: to_torch(v, device) for k, v in value.items()}
+    return value
+
+
+def to_numpy(value: Any) -> Any:
+    """Tensors become NumPy arrays on the CPU (0-d tensors become Python numbers)."""
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        array = value.detach().cpu().numpy()
+        return array.item() if array.ndim == 0 else array
+    if isinstance(value, torch.device):
+        return value.type
+    if isinstance(value, list):
+        return [to_numpy(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(to_numpy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: to_numpy(v) for k, v in value.items()}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def cache_dir() -> Path:
+    """DLCERT_CACHE_DIR, else the per-user cache folder."""
+    if os.environ.get("DLCERT_CACHE_DIR"):
+        return Path(os.environ["DLCERT_CACHE_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("dlcert", appauthor=False)) / "references"
+
+
+def _digest(value: Any, h: "hashlib._Hash") -> None:
+    if isinstance(value, np.ndarray):
+        h.update(f"a{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, (list, tuple)):
+        h.update(b"l" if isinstance(value, list) else b"t")
+        for v in value:
+            _digest(v, h)
+        h.update(b"]")
+    elif isinstance(value, dict):
+        h.update(b"d")
+        for k in value:
+            h.update(repr(k).encode())
+            _digest(value[k], h)
+        h.update(b"}")
+    else:
+        h.update(repr(value).encode())
+
+
+def source_hash(task: Task) -> str:
+    """Changes whenever the reference code or the task's spec changes."""
+    h = hashlib.sha256(__version__.encode())
+    ref_file = Path(importlib.util.find_spec(task.exercise.reference_module).origin)
+    h.update(ref_file.read_bytes())
+    h.update(task.spec.model_dump_json().encode())
+    return h.hexdigest()
+
+
+def case_key(task: Task, case: Case, device: str, spec_hash: str) -> str:
+    h = hashlib.sha256(f"{task.id}|{case.name}|{device}|{spec_hash}".encode())
+    _digest(case.args, h)
+    return h.hexdigest()[:32]
+
+
+class ReferenceRunner:
+    """Computes (or fetches from the cache) the reference outputs of a task's cases."""
+
+    def __init__(self, device: str = "auto", use_cache: bool = True):
+        self.requested = device
+        self.use_cache = use_cache
+        self._device: DeviceChoice | None = None
+
+    @property
+    def device(self) -> DeviceChoice:
+        if self._device is None:
+            self._device = choose_device(self.requested)
+        return self._device
+
+    def _device_key(self) -> str:
+        """The cache key's device part. "auto" is one key: CPU and CUDA agree within every tolerance
+        (the `gpu` tests prove it), and resolving it would import torch on every run."""
+        return self.requested
+
+    def outputs(self, task: Task, cases: list[Case]) -> list[Any]:
+        """The raw reference return value per case (tuple, dict or single value)."""
+        spec_hash = source_hash(task)
+        folder = cache_dir()
+        results: list[Any] = [None] * len(cases)
+        missing = []
+        for i, case in enumerate(cases):
+            entry = folder / case_key(task, case, self._device_key(), spec_hash)
+            if self.use_cache and (entry / "value.json").is_file():
+                try:
+                    results[i] = wire.decode((entry / "value.json").read_text(), entry)
+                    continue
+                except (OSError, ValueError):
+                    pass
+            missing.append((i, case, entry))
+        if missing:
+            function = self._function(task)
+            for i, case, entry in missing:
+                value = to_numpy(function(*to_torch(list(case.args.values()), self.device.name)))
+                results[i] = value
+                if self.use_cache:
+                    _store(entry, value)
+        return results
+
+    def _function(self, task: Task):
+        module = importlib.import_module(task.exercise.reference_module)
+        function = getattr(module, task.name, None)
+        if function is None:
+            raise ReferenceError_(f"{task.exercise.reference_module} has no reference for {task.name}")
+        return function
+
+
+def _store(entry: Path, value: Any) -> None:
+    """Write a cache entry atomically (a temporary folder renamed into place)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
+    try:
+        text = wire.encode(value, str(tmp))
+        (tmp / "value.json").write_text(text)
+        os.replace(tmp, entry)
+    except OSError:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
