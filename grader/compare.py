@@ -101,10 +101,11 @@ def _close(got: Any, want: Any, tol: Tolerance, path: str) -> list[Mismatch]:
     if got_arr.shape != want_arr.shape:
         expected = "a scalar" if want_arr.ndim == 0 else f"shape {want_arr.shape}"
         return [Mismatch(path, f"shape {got_arr.shape}, expected {expected}")]
-    if want_arr.dtype.kind in "iu":
-        if got_arr.dtype.kind not in "iu":
-            return [Mismatch(path, f"dtype {got_arr.dtype}, expected an integer array")]
-        return _exact(np.asarray(got_arr), np.asarray(want_arr), path)
+    if want_arr.dtype.kind in "biu":
+        kind = "a boolean" if want_arr.dtype.kind == "b" else "an integer"
+        if (got_arr.dtype.kind == "b") != (want_arr.dtype.kind == "b") or got_arr.dtype.kind not in "biu":
+            return [Mismatch(path, f"dtype {got_arr.dtype}, expected {kind} array")]
+        return _exact(got_arr, want_arr, path)
     if isinstance(got, np.ndarray) and got.dtype != np.float64 and want_arr.ndim > 0:
         return [Mismatch(path, f"dtype {got.dtype}, expected float64")]
     got_f, want_f = got_arr.astype(np.float64), want_arr.astype(np.float64)
@@ -115,11 +116,13 @@ def _close(got: Any, want: Any, tol: Tolerance, path: str) -> list[Mismatch]:
                          float("inf"), float("inf"))]
     with np.errstate(all="ignore"):
         diff = np.abs(got_f - want_f)
-        ok = (diff <= tol.atol + tol.rtol * np.abs(want_f)) | (~finite & (got_f == want_f))
+        same_special = (got_f == want_f) | (np.isnan(got_f) & np.isnan(want_f))
+        ok = np.where(finite, diff <= tol.atol + tol.rtol * np.abs(want_f), same_special)
     if ok.all():
         return []
-    max_abs = float(np.max(np.where(finite, diff, 0.0)))
-    rel = relative_error(got_f[finite], want_f[finite])
+    bad = ~ok
+    max_abs = float(np.max(np.where(np.isnan(diff[bad]), np.inf, diff[bad])))
+    rel = relative_error(got_f[bad], want_f[bad])
     where = "" if got_arr.ndim == 0 else f" at {int((~ok).sum())} of {ok.size} positions"
     return [Mismatch(path, f"values differ{where}", max_abs, rel)]
 

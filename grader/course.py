@@ -145,8 +145,9 @@ class Exercise:
         return self.path / "harness.py"
 
     @property
-    def reference_module(self) -> str:
-        return f"reference.{self.module}"
+    def reference_path(self) -> Path:
+        """`reference/<module>.py` beside the `exercises/` folder (in the repository and when installed)."""
+        return self.path.parent.parent / "reference" / f"{self.module}.py"
 
     @property
     def tasks(self) -> list[Task]:

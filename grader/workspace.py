@@ -7,7 +7,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import course
+from grader import course as course_module
 
 MARKER = Path(".dlcert") / "workspace.json"
 
@@ -57,14 +57,14 @@ def open_workspace(root: Path) -> Workspace:
         raise WorkspaceError(f"{marker} is damaged ({exc}); restore it or make a new workspace") from exc
 
 
-def init_workspace(root: Path) -> Workspace:
+def init_workspace(root: Path, course: "course_module.Course | None" = None) -> Workspace:
     """Copy every pristine stub into a new workspace; refuse to touch an existing one."""
     if (root / MARKER).exists():
         raise WorkspaceError(f"{root} is already a dlcert workspace; refusing to overwrite it")
     if root.exists() and any(root.iterdir()):
         raise WorkspaceError(f"{root} exists and is not empty; choose a new folder")
     root.mkdir(parents=True, exist_ok=True)
-    for exercise in course.load_course().exercises:
+    for exercise in (course or course_module.load_course()).exercises:
         target = root / "exercises" / exercise.folder / exercise.stub_path.name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(exercise.stub_path, target)

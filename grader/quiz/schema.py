@@ -150,11 +150,17 @@ class QuestionBase(Strict):
         return value
 
 
+def _require_feedback(choices: list[Choice], right: set[str]) -> None:
+    for index, choice in enumerate(choices):
+        if choice.key not in right and not choice.feedback:
+            raise ValueError(f"choices.{index}: wrong choice {choice.key!r} needs feedback (why it is wrong)")
+
+
 def _check_choices(choices: list[Choice]) -> None:
     keys = [c.key for c in choices]
     dup = sorted({k for k in keys if keys.count(k) > 1})
     if dup:
-        raise ValueError(f"choice key(s) used twice: {', '.join(dup)}")
+        raise ValueError(f"choices: key(s) used twice: {', '.join(dup)}")
 
 
 class SingleQuestion(QuestionBase):
@@ -169,10 +175,8 @@ class SingleQuestion(QuestionBase):
         _check_choices(self.choices)
         keys = [c.key for c in self.choices]
         if self.answer not in keys:
-            raise ValueError(f"answer {self.answer!r} is not among the choices ({', '.join(keys)})")
-        missing = [c.key for c in self.choices if c.key != self.answer and not c.feedback]
-        if missing:
-            raise ValueError(f"wrong choice(s) without feedback: {', '.join(missing)}")
+            raise ValueError(f"answer: {self.answer!r} is not among the choices ({', '.join(keys)})")
+        _require_feedback(self.choices, {self.answer})
         return self
 
 
@@ -189,14 +193,12 @@ class MultipleQuestion(QuestionBase):
         keys = [c.key for c in self.choices]
         bad = [a for a in self.answer if a not in keys]
         if bad:
-            raise ValueError(f"answer {', '.join(bad)} is not among the choices ({', '.join(keys)})")
+            raise ValueError(f"answer: {', '.join(map(repr, bad))} not among the choices ({', '.join(keys)})")
         if len(set(self.answer)) != len(self.answer):
-            raise ValueError("an answer key is listed twice")
+            raise ValueError("answer: a key is listed twice")
         if len(self.answer) == len(keys):
-            raise ValueError("every choice is right; make at least one wrong")
-        missing = [c.key for c in self.choices if c.key not in self.answer and not c.feedback]
-        if missing:
-            raise ValueError(f"wrong choice(s) without feedback: {', '.join(missing)}")
+            raise ValueError("answer: every choice is right; make at least one wrong")
+        _require_feedback(self.choices, set(self.answer))
         return self
 
 
@@ -221,16 +223,16 @@ class NumericQuestion(QuestionBase):
     @model_validator(mode="after")
     def _answer_or_template(self) -> "NumericQuestion":
         if (self.answer is None) == (self.template is None):
-            raise ValueError("a numeric question needs exactly one of answer (fixed) or template (generated)")
+            raise ValueError("answer: a numeric question needs exactly one of answer (fixed) or template (generated)")
         if self.template is not None:
             names = set(self.template.params) | set(self.template.fixed)
             both = set(self.template.params) & set(self.template.fixed)
             if both:
-                raise ValueError(f"parameter(s) both drawn and fixed: {', '.join(sorted(both))}")
+                raise ValueError(f"template: parameter(s) both drawn and fixed: {', '.join(sorted(both))}")
             for text, where in ((self.stem, "stem"), (self.explanation, "explanation")):
                 for name in PLACEHOLDER_RE.findall(text):
                     if name not in names and name != "answer":
-                        raise ValueError(f"{where} uses {{{name}}}, which is not a parameter")
+                        raise ValueError(f"{where}: uses {{{name}}}, which is not a template parameter")
         return self
 
 
@@ -247,9 +249,9 @@ class OrderingQuestion(QuestionBase):
         keys = [c.key for c in self.choices]
         bad = [a for a in self.answer if a not in keys]
         if bad:
-            raise ValueError(f"answer {', '.join(bad)} is not among the choices ({', '.join(keys)})")
+            raise ValueError(f"answer: {', '.join(map(repr, bad))} not among the choices ({', '.join(keys)})")
         if sorted(self.answer) != sorted(keys):
-            raise ValueError("answer must list every choice key exactly once, in the right order")
+            raise ValueError("answer: must list every choice key exactly once, in the right order")
         return self
 
 
@@ -358,20 +360,33 @@ class Cert(Strict):
         ids = [d.id for d in self.domains]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:
-            raise ValueError(f"domain id(s) used twice: {', '.join(dup)}")
+            raise ValueError(f"domains: id(s) used twice: {', '.join(dup)}")
         for name in ("questions", "duration_minutes", "passing_score"):
             fact = getattr(self, name)
             if fact is not None and fact.value is not None and not isinstance(fact.value, (int, float)):
-                raise ValueError(f"{name} must be a number")
+                raise ValueError(f"{name}: must be a number")
         for name in ("launch_date", "retirement_date"):
             fact = getattr(self, name)
             if fact is not None and fact.value is not None and not isinstance(fact.value, dt.date):
-                raise ValueError(f"{name} must be a date (YYYY-MM-DD)")
+                raise ValueError(f"{name}: must be a date (YYYY-MM-DD)")
         if self.score_scale is not None and self.score_scale.value is not None:
             v = self.score_scale.value
             if not (isinstance(v, list) and len(v) == 2 and all(isinstance(x, (int, float)) for x in v) and v[0] < v[1]):
-                raise ValueError("score_scale must be [min, max]")
+                raise ValueError("score_scale: must be [min, max]")
+        ranges = [d.weight_range for d in self.domains]
+        if any(r is None for r in ranges) and any(r is not None for r in ranges):
+            raise ValueError("domains: give every domain a weight, or none (unpublished weights)")
+        if all(r is not None for r in ranges):
+            low = sum(r[0] for r in ranges)
+            high = sum(r[1] for r in ranges)
+            if not (low <= 100 + 1e-9 and high >= 100 - 1e-9):
+                raise ValueError(f"domains: weights cannot add up to 100 % (they give {low:g}-{high:g} %)")
         return self
+
+    @property
+    def weighted(self) -> bool:
+        """True when the blueprint publishes domain weights."""
+        return all(d.weight is not None for d in self.domains)
 
     def status(self, today: dt.date) -> str:
         """`active`, `retiring` (a retirement date ahead) or `retired` (that date passed)."""

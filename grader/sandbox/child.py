@@ -9,16 +9,12 @@ import importlib.abc
 import json
 import os
 import sys
-import time
 import traceback
 import types
-import warnings
 
-import numpy as np
+from grader import drive, wire
 
-from grader import wire
-
-_dumps, _write, _monotonic, _errstate = json.dumps, os.write, time.monotonic, np.errstate
+_dumps, _write = json.dumps, os.write
 BLOCKED_NUMPY_TRACK = ("torch", "reference", "grader", "exercises")
 BLOCKED_TORCH_TRACK = ("reference", "grader", "exercises")
 
@@ -99,25 +95,17 @@ def _run_task(task, module, harness, exchange, learner_file, report) -> None:
     driver = getattr(harness, name, None) if harness else None
     for index, case in enumerate(task["cases"]):
         args = wire.decode(case["args"], exchange)
-        event = {"e": "case", "task": name, "case": case["name"], "error": None, "not_implemented": False}
-        started = _monotonic()
-        with warnings.catch_warnings(record=True) as caught, _errstate(all="warn"):
-            warnings.simplefilter("always")
-            try:
-                if driver is None:
-                    outputs = impl(*args.values())
-                elif driver.__code__.co_varnames[:1] == ("module",):
-                    outputs = driver(module, *args.values())
-                else:
-                    outputs = driver(impl, *args.values())
-            except NotImplementedError:
-                event["not_implemented"] = True
-                outputs = None
-            except BaseException as exc:  # learner code may raise anything, KeyboardInterrupt included
-                event["error"] = _short_traceback(exc, learner_file)
-                outputs = None
-        event["seconds"] = _monotonic() - started
-        event["warnings"] = [f"{w.category.__name__}: {w.message}"[:300] for w in caught][:5]
+        outcome = drive.call(name, module, driver, args)
+        event = {
+            "e": "case",
+            "task": name,
+            "case": case["name"],
+            "error": _short_traceback(outcome.error, learner_file) if outcome.error else None,
+            "not_implemented": outcome.not_implemented,
+            "seconds": outcome.seconds,
+            "warnings": outcome.warnings,
+        }
+        outputs = outcome.outputs
         prefix = f"{name}.{index}."
         event["outputs"] = wire.encode(outputs, exchange, prefix + "out")
         event["inputs_after"] = wire.encode(args, exchange, prefix + "in")

@@ -1,0 +1,74 @@
+"""The workspace's progress database (SQLite): attempts, hints and skips, each written in a transaction."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    task TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL NOT NULL,
+    max_score REAL NOT NULL,
+    code_hash TEXT NOT NULL,
+    seed INTEGER,
+    duration REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS attempts_task ON attempts(task, at);
+CREATE TABLE IF NOT EXISTS hints (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    task TEXT NOT NULL,
+    level INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS skips (
+    task TEXT PRIMARY KEY,
+    at REAL NOT NULL
+);
+"""
+
+
+class StoreError(Exception):
+    """The progress database cannot be opened or is from a newer dlcert."""
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection with the schema in place; commits on success, rolls back on any error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = sqlite3.connect(path, timeout=10)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open {path}: {exc}") from exc
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"{path} was written by a newer dlcert (schema {version}); upgrade dlcert")
+        if version < SCHEMA_VERSION:
+            with db:
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        with db:
+            yield db
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: {exc}") from exc
+    finally:
+        db.close()
+
+
+def record_attempts(path: Path, rows: list[tuple[str, str, float, float, str, int | None, float]]) -> None:
+    """Record (task, status, score, max_score, code_hash, seed, duration) rows in one transaction."""
+    now = time.time()
+    with connect(path) as db:
+        db.executemany(
+            "INSERT INTO attempts (at, task, status, score, max_score, code_hash, seed, duration)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(now, *row) for row in rows],
+        )
