@@ -195,40 +195,57 @@ def _text_problems(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
     return (None if problems else text), problems
 
 
+def _compose(text: str, max_aliases: int) -> tuple[yaml.Node | None, yaml.SafeLoader]:
+    """The node graph of a single-document stream, with aliases counted before composing.
+
+    Uses libyaml when PyYAML has it (about 20x faster), else the pure-Python loader.
+    """
+    if getattr(yaml, "__with_libyaml__", False):
+        aliases = 0
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, yaml.AliasEvent):
+                aliases += 1
+                if aliases > max_aliases:
+                    raise _Limit(event.start_mark.line + 1,
+                                 f"more than {max_aliases} aliases (*name): refusing a possible alias bomb")
+        return yaml.compose(text, Loader=yaml.CSafeLoader), yaml.SafeLoader("")
+    loader = _Loader(text, max_aliases)
+    try:
+        return loader.get_single_node(), loader
+    finally:
+        loader.dispose()
+
+
 def load_text(
     text: str, name: str, *, max_aliases: int = MAX_ALIASES, max_nodes: int = MAX_NODES
 ) -> Located:
     """Parse YAML text into plain data with lines; raise `YamlProblems` on anything unsafe or malformed."""
-    loader = _Loader(text, max_aliases)
     try:
-        try:
-            node = loader.get_single_node()
-        except _Limit as exc:
-            raise YamlProblems([Problem(name, exc.line, exc.message)]) from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            what = exc.problem or "malformed YAML"
-            context = f" ({exc.context})" if exc.context else ""
-            raise YamlProblems([Problem(name, line, f"YAML syntax error: {what}{context}")]) from None
-        except yaml.YAMLError as exc:
-            raise YamlProblems([Problem(name, 1, f"YAML error: {exc}")]) from None
-        except RecursionError:
-            raise YamlProblems([Problem(name, 1, "nesting too deep to read")]) from None
-        if node is None:
-            raise YamlProblems([Problem(name, 1, "the file holds no YAML document")])
-        builder = _Builder(loader, max_nodes)
-        try:
-            data = builder.build(node, (), 0)
-        except _Limit as exc:
-            raise YamlProblems([Problem(name, exc.line, exc.message)]) from None
-        except RecursionError:
-            raise YamlProblems([Problem(name, 1, "nesting too deep to read")]) from None
-        if builder.problems:
-            raise YamlProblems([Problem(name, l, m) for l, m in sorted(builder.problems)])
-        return Located(name, data, builder.lines)
-    finally:
-        loader.dispose()
+        node, loader = _compose(text, max_aliases)
+    except _Limit as exc:
+        raise YamlProblems([Problem(name, exc.line, exc.message)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or "malformed YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        raise YamlProblems([Problem(name, line, f"YAML syntax error: {what}{context}")]) from None
+    except yaml.YAMLError as exc:
+        raise YamlProblems([Problem(name, 1, f"YAML error: {exc}")]) from None
+    except RecursionError:
+        raise YamlProblems([Problem(name, 1, "nesting too deep to read")]) from None
+    if node is None:
+        raise YamlProblems([Problem(name, 1, "the file holds no YAML document")])
+    builder = _Builder(loader, max_nodes)
+    try:
+        data = builder.build(node, (), 0)
+    except _Limit as exc:
+        raise YamlProblems([Problem(name, exc.line, exc.message)]) from None
+    except RecursionError:
+        raise YamlProblems([Problem(name, 1, "nesting too deep to read")]) from None
+    if builder.problems:
+        raise YamlProblems([Problem(name, l, m) for l, m in sorted(builder.problems)])
+    return Located(name, data, builder.lines)
 
 
 def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> Located:
