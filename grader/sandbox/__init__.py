@@ -210,6 +210,8 @@ class Sandbox:
             event = supervisor.next_event(deadline)
             if event == "timeout" or event is None:
                 self.close()
+                if len(results) == len(tasks):
+                    return results
                 if not imported:
                     what = f"did not finish importing within {tasks[0].time_limit:g} s" if event else "was killed while importing"
                     return finish_rest("timeout" if event else "error", f"the module {what}")
@@ -230,7 +232,8 @@ class Sandbox:
                 imported = True
                 deadline = time.monotonic() + tasks[0].time_limit + SLACK_SECONDS
             elif kind == "import_error":
-                return finish_rest("error", "the module failed to import:\n" + str(event.get("message")))
+                finish_rest("error", "the module failed to import:\n" + str(event.get("message")))
+                imported = True  # every task has its result; wait for the exit so no event is left over
             elif kind == "start" and event.get("task") in limits:
                 current = TaskRun(event["task"], "ran")
                 deadline = time.monotonic() + limits[current.task]

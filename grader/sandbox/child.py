@@ -94,7 +94,7 @@ def _run_task(task, module, harness, exchange, learner_file, report) -> None:
         return
     driver = getattr(harness, name, None) if harness else None
     for index, case in enumerate(task["cases"]):
-        args = wire.decode(case["args"], exchange)
+        args = wire.decode(case["args"], exchange, load=wire.read_npy)
         outcome = drive.call(name, module, driver, args)
         event = {
             "e": "case",

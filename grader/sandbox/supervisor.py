@@ -69,6 +69,8 @@ def run_job(job: dict, events_fd: int) -> dict:
             sys.stdin.close()
             os.closerange(3, events_fd)
             os.closerange(events_fd + 1, 1024)
+            sys.stdout = open(1, "w", buffering=1, closefd=False)
+            sys.stderr = open(2, "w", buffering=1, closefd=False)
             os.chdir(job["exchange_dir"])
             _limit_child(job)
             child.run(job, events_fd)
