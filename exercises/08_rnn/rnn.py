@@ -10,8 +10,9 @@ RNN cell
 --------
     h' = tanh(x @ W_ih.T + b_ih + h @ W_hh.T + b_hh)
 
-Example with D = H = 1: x = 1, h = 0.5, W_ih = [[2]], W_hh = [[1]], b_ih = [0], b_hh = [-0.5]:
-h' = tanh(2 + 0 + 0.5 - 0.5) = tanh(2) = 0.9640.
+Example with D = 1, H = 2: x = [[1]], h = [[0.5, -1]], W_ih = [[2], [-1]], W_hh = identity,
+b_ih = [0, 0], b_hh = [-0.5, 0]: the pre-activation is [2 + 0.5 - 0.5, -1 - 1 + 0] = [2, -2], so
+h' = [tanh(2), tanh(-2)] = [0.9640, -0.9640].
 
 LSTM cell (gate order i, f, g, o, as torch.nn.LSTMCell)
 -------------------------------------------------------

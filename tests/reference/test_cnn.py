@@ -111,3 +111,9 @@ def test_cuda_reference_matches_cpu():
     if not torch.cuda.is_available():
         pytest.skip("no CUDA")
     assert not device_mismatches("07_cnn", "cuda")
+    # Tie-breaking on CUDA: integer-valued inputs, many tied windows, overlapping or not.
+    for shape, kernel, stride in POOL_SHAPES:
+        x = torch.randint(0, 3, shape).double()
+        g = torch.randn_like(F.max_pool2d(x, kernel, stride))
+        on_cuda = cnn.max_pool2d_backward(x.cuda(), g.cuda(), kernel, stride).cpu()
+        torch.testing.assert_close(on_cuda, _first_max_backward(x, g, kernel, stride))
