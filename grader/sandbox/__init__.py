@@ -242,6 +242,7 @@ class Sandbox:
             elif kind == "missing" and current is not None:
                 current.status = "missing"
             elif kind == "end" and current is not None:
+                current.output = output()
                 results[current.task] = current
                 current = None
                 deadline = time.monotonic() + SLACK_SECONDS + (tasks[0].time_limit if not results else 0)
