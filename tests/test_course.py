@@ -1,0 +1,60 @@
+"""course: exercise metadata is typed data; errors name the file and line."""
+import shutil
+
+import pytest
+
+from grader.course import CourseError, load_course, load_exercise
+
+from tests.conftest import FIXTURE_COURSE
+
+
+def copy_toy(tmp_path):
+    target = tmp_path / "01_toy"
+    shutil.copytree(FIXTURE_COURSE / "01_toy", target)
+    return target
+
+
+def test_fixture_course_loads(toy_course):
+    assert [t.id for t in toy_course.tasks] == ["toy.double", "toy.softplus", "toy.split"]
+    assert toy_course.tasks[1].spec.points == 2
+
+
+def test_unknown_field_is_rejected_with_file_and_line(tmp_path):
+    folder = copy_toy(tmp_path)
+    meta = folder / "exercise.yaml"
+    meta.write_text(meta.read_text().replace("  - name: softplus\n", "  - name: softplus\n    pointz: 3\n"))
+    with pytest.raises(CourseError) as err:
+        load_exercise(folder)
+    line = meta.read_text().splitlines().index("    pointz: 3") + 1
+    assert f"exercise.yaml:{line}:" in str(err.value) and "pointz" in str(err.value)
+
+
+def test_too_few_hints_and_duplicate_keys_are_rejected(tmp_path):
+    folder = copy_toy(tmp_path)
+    meta = folder / "exercise.yaml"
+    meta.write_text(meta.read_text().replace('hints: ["Multiply.", "Return 2 * x."]', 'hints: ["Multiply."]'))
+    with pytest.raises(CourseError, match="hints"):
+        load_exercise(folder)
+    meta.write_text(meta.read_text().replace("title: Toy\n", "title: Toy\ntitle: Again\n"))
+    with pytest.raises(CourseError, match="duplicate key 'title'"):
+        load_exercise(folder)
+
+
+def test_selecting_targets(toy_course):
+    assert [t.id for t in toy_course.select(["toy"])] == ["toy.double", "toy.softplus", "toy.split"]
+    assert [t.id for t in toy_course.select(["toy.split"])] == ["toy.split"]
+    with pytest.raises(CourseError, match="did you mean toy.split"):
+        toy_course.select(["toy.splt"])
+    with pytest.raises(CourseError, match="unknown module"):
+        toy_course.select(["nothing"])
+
+
+def test_the_real_course_has_every_module_of_the_contract():
+    course = load_course()
+    assert [e.folder for e in course.exercises] == [
+        "01_neurons", "02_activations", "03_losses", "04_backprop", "05_optimizers", "06_regularization",
+        "07_cnn", "08_rnn", "09_transformers", "10_gpu", "11_training",
+    ]
+    assert len(course.tasks) >= 64
+    for exercise in course.exercises:
+        assert exercise.stub_path.is_file() and exercise.solution_path.is_file() and exercise.reference_path.is_file()
