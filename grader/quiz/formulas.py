@@ -317,3 +317,365 @@ def l2_penalty(weights, lam):
     if impl is not None:
         return impl([w], lam)
     return float(lam * np.sum(w * w))
+
+
+# --- more activations (values and derivatives at a point) --------------------------------------
+
+
+def _act(name: str, x: float, local: Callable[[float], float], **kw) -> float:
+    impl = _task("activations", name)
+    if impl is not None:
+        return float(np.asarray(impl(np.array([float(x)]), **kw))[0])
+    return local(float(x))
+
+
+@register("tanh(x)", uses="activations.tanh")
+def tanh_value(x):
+    return _act("tanh", x, math.tanh)
+
+
+@register("x if x > 0 else alpha * x", uses="activations.leaky_relu")
+def leaky_relu_value(x, alpha):
+    return _act("leaky_relu", x, lambda v: v if v > 0 else alpha * v, alpha=alpha)
+
+
+@register("x if x > 0 else alpha * (exp(x) - 1)", uses="activations.elu")
+def elu_value(x, alpha):
+    return _act("elu", x, lambda v: v if v > 0 else alpha * math.expm1(v), alpha=alpha)
+
+
+def _act_grad(name: str, x: float, local: Callable[[float], float]) -> float:
+    impl = _task("activations", name)
+    if impl is not None:
+        return float(np.asarray(impl(np.array([float(x)]), np.array([1.0])))[0])
+    return local(float(x))
+
+
+def _sig(v: float) -> float:
+    return 1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+
+
+@register("sigmoid'(x) = s(x) (1 - s(x))", uses="activations.sigmoid_backward")
+def sigmoid_grad(x):
+    return _act_grad("sigmoid_backward", x, lambda v: _sig(v) * (1 - _sig(v)))
+
+
+@register("tanh'(x) = 1 - tanh(x)^2", uses="activations.tanh_backward")
+def tanh_grad(x):
+    return _act_grad("tanh_backward", x, lambda v: 1 - math.tanh(v) ** 2)
+
+
+@register("exact GELU: x * Phi(x), Phi the standard normal CDF")
+def gelu_value(x):
+    return 0.5 * x * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+@register("softplus: log(1 + exp(x))")
+def softplus_value(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@register("SiLU / swish: x * sigmoid(x)")
+def silu_value(x):
+    return x * _sig(x)
+
+
+# --- gradients of small models -----------------------------------------------------------------
+
+
+@register("dL/dw of L = (w x + b - y)^2: 2 (w x + b - y) x")
+def linear_mse_grad_w(x, w, b, y):
+    return 2.0 * (w * x + b - y) * x
+
+
+@register("dL/dw of L = 0.5 (a - t)^2 with a = sigmoid(w x + b): (a - t) a (1 - a) x")
+def sigmoid_neuron_grad_w(x, w, b, t):
+    a = _sig(w * x + b)
+    return (a - t) * a * (1 - a) * x
+
+
+@register("dy/dw1 of y = w2 tanh(w1 x): w2 (1 - tanh(w1 x)^2) x")
+def tanh_chain_grad(x, w1, w2):
+    return w2 * (1 - math.tanh(w1 * x) ** 2) * x
+
+
+@register("d mean((y_pred - y_true)^2) / d y_pred[index] = 2 (y_pred - y_true)[index] / n", uses="losses.mse_grad")
+def mse_grad(y_pred, y_true, index):
+    a, b = _vec(y_pred, "y_pred"), _vec(y_true, "y_true")
+    if a.shape != b.shape:
+        raise FormulaError("y_pred and y_true must have the same length")
+    k = _index(index, a.size, "index")
+    impl = _task("losses", "mse_grad")
+    if impl is not None:
+        return np.asarray(impl(a, b))[k]
+    return 2.0 * (a[k] - b[k]) / a.size
+
+
+@register("d BCE-with-logits / dz for one example: sigmoid(z) - y", uses="losses.binary_cross_entropy_with_logits_grad")
+def bce_logit_grad(z, y):
+    if y not in (0, 1):
+        raise FormulaError("y must be 0 or 1")
+    impl = _task("losses", "binary_cross_entropy_with_logits_grad")
+    if impl is not None:
+        return np.asarray(impl(np.array([float(z)]), np.array([float(y)])))[0]
+    return _sig(z) - y
+
+
+@register("d softmax-cross-entropy / d logits[index] for one example: softmax(z)[index] - [index == label]",
+          uses="losses.softmax_cross_entropy_with_logits_grad")
+def cross_entropy_grad(logits, label, index):
+    z = _vec(logits, "logits")
+    k, i = _index(label, z.size, "label"), _index(index, z.size, "index")
+    impl = _task("losses", "softmax_cross_entropy_with_logits_grad")
+    if impl is not None:
+        return np.asarray(impl(z[None, :], np.array([k], dtype=np.int64)))[0, i]
+    p = np.exp(z - z.max())
+    p /= p.sum()
+    return p[i] - (1.0 if i == k else 0.0)
+
+
+# --- more losses ---------------------------------------------------------------------------------
+
+
+@register("mean(|y_pred - y_true|)", uses="losses.mae")
+def mae(y_pred, y_true):
+    a, b = _vec(y_pred, "y_pred"), _vec(y_true, "y_true")
+    if a.shape != b.shape:
+        raise FormulaError("y_pred and y_true must have the same length")
+    impl = _task("losses", "mae")
+    if impl is not None:
+        return impl(a, b)
+    return float(np.mean(np.abs(a - b)))
+
+
+@register("BCE with logits for one example: max(z, 0) - z y + log(1 + exp(-|z|))",
+          uses="losses.binary_cross_entropy_with_logits")
+def bce_with_logits(z, y):
+    if y not in (0, 1):
+        raise FormulaError("y must be 0 or 1")
+    impl = _task("losses", "binary_cross_entropy_with_logits")
+    if impl is not None:
+        return impl(np.array([float(z)]), np.array([float(y)]))
+    return max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+
+
+@register("mean Huber loss: 0.5 r^2 if |r| <= delta else delta (|r| - 0.5 delta)")
+def huber(y_pred, y_true, delta):
+    a, b = _vec(y_pred, "y_pred"), _vec(y_true, "y_true")
+    if a.shape != b.shape or delta <= 0:
+        raise FormulaError("need equal lengths and delta > 0")
+    r = np.abs(a - b)
+    return float(np.mean(np.where(r <= delta, 0.5 * r * r, delta * (r - 0.5 * delta))))
+
+
+@register("cross-entropy with label smoothing (PyTorch): target (1 - s) on the label + s/K everywhere")
+def label_smoothing_ce(logits, label, smoothing):
+    z = _vec(logits, "logits")
+    k = _index(label, z.size, "label")
+    if not 0 <= smoothing < 1:
+        raise FormulaError("smoothing must be in [0, 1)")
+    m = z.max()
+    logp = z - (m + math.log(np.exp(z - m).sum()))
+    target = np.full(z.size, smoothing / z.size)
+    target[k] += 1 - smoothing
+    return float(-(target * logp).sum())
+
+
+# --- metrics and preprocessing ---------------------------------------------------------------------
+
+
+def _counts(**kw) -> dict[str, int]:
+    return {k: _positive_int(v, k, 0) for k, v in kw.items()}
+
+
+def _ratio(num: float, den: float, what: str) -> float:
+    if den == 0:
+        raise FormulaError(f"{what} is undefined (division by zero)")
+    return num / den
+
+
+@register("TP / (TP + FP)")
+def precision(tp, fp):
+    c = _counts(tp=tp, fp=fp)
+    return _ratio(c["tp"], c["tp"] + c["fp"], "precision")
+
+
+@register("TP / (TP + FN)")
+def recall(tp, fn):
+    c = _counts(tp=tp, fn=fn)
+    return _ratio(c["tp"], c["tp"] + c["fn"], "recall")
+
+
+@register("2 TP / (2 TP + FP + FN)")
+def f1_score(tp, fp, fn):
+    c = _counts(tp=tp, fp=fp, fn=fn)
+    return _ratio(2 * c["tp"], 2 * c["tp"] + c["fp"] + c["fn"], "F1")
+
+
+@register("(TP + TN) / (TP + TN + FP + FN)")
+def accuracy(tp, tn, fp, fn):
+    c = _counts(tp=tp, tn=tn, fp=fp, fn=fn)
+    return _ratio(c["tp"] + c["tn"], sum(c.values()), "accuracy")
+
+
+@register("(x - mean) / std")
+def zscore(x, mean, std):
+    if std <= 0:
+        raise FormulaError("std must be positive")
+    return (x - mean) / std
+
+
+@register("(x - lo) / (hi - lo)")
+def minmax_scale(x, lo, hi):
+    if hi <= lo:
+        raise FormulaError("hi must exceed lo")
+    return (x - lo) / (hi - lo)
+
+
+# --- more optimizer steps ------------------------------------------------------------------------
+
+
+def _one_param_steps(cls_name: str, param: float, grad: float, steps: int, **kw) -> float | None:
+    """Run the model solution's optimizer `steps` times on one scalar parameter, if it exists."""
+    impl = _task("optimizers", cls_name)
+    if impl is None:
+        return None
+    p = np.array([float(param)])
+    opt = impl([p], **kw)
+    for _ in range(steps):
+        opt.step([np.array([float(grad)])])
+    return float(p[0])
+
+
+@register("one RMSprop step from v = 0 (PyTorch: v = alpha v + (1 - alpha) g^2; p -= lr g / (sqrt(v) + 1e-8))",
+          uses="optimizers.RMSprop")
+def rmsprop_step(param, grad, lr, alpha):
+    if lr <= 0 or not 0 <= alpha < 1:
+        raise FormulaError("need lr > 0 and 0 <= alpha < 1")
+    got = _one_param_steps("RMSprop", param, grad, 1, lr=lr, alpha=alpha, eps=1e-8)
+    if got is not None:
+        return got
+    v = (1 - alpha) * grad * grad
+    return param - lr * grad / (math.sqrt(v) + 1e-8)
+
+
+@register("one AdamW step from zero moments (betas 0.9/0.999, eps 1e-8): p *= 1 - lr wd, then the Adam step",
+          uses="optimizers.AdamW")
+def adamw_step(param, grad, lr, weight_decay):
+    if lr <= 0 or weight_decay < 0:
+        raise FormulaError("need lr > 0 and weight_decay >= 0")
+    got = _one_param_steps("AdamW", param, grad, 1, lr=lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=weight_decay)
+    if got is not None:
+        return got
+    p = param * (1 - lr * weight_decay)
+    return p - lr * grad / (abs(grad) + 1e-8)
+
+
+@register("one SGD step with (coupled) weight decay: p - lr (g + wd p)")
+def sgd_weight_decay_step(param, grad, lr, weight_decay):
+    if lr <= 0 or weight_decay < 0:
+        raise FormulaError("need lr > 0 and weight_decay >= 0")
+    return param - lr * (grad + weight_decay * param)
+
+
+@register("`steps` Nesterov SGD steps under a constant gradient (PyTorch: buf = m buf + g; p -= lr (g + m buf))",
+          uses="optimizers.SGD")
+def nesterov_step(param, grad, lr, momentum, steps):
+    n = _positive_int(steps, "steps")
+    if lr <= 0 or not 0 <= momentum < 1:
+        raise FormulaError("need lr > 0 and 0 <= momentum < 1")
+    got = _one_param_steps("SGD", param, grad, n, lr=lr, momentum=momentum, nesterov=True)
+    if got is not None:
+        return got
+    p, buf = float(param), None
+    for _ in range(n):
+        buf = grad if buf is None else momentum * buf + grad
+        p -= lr * (grad + momentum * buf)
+    return p
+
+
+@register("`steps` Adagrad steps under a constant gradient (PyTorch: s += g^2; p -= lr g / (sqrt(s) + 1e-10))")
+def adagrad_step(param, grad, lr, steps):
+    n = _positive_int(steps, "steps")
+    if lr <= 0:
+        raise FormulaError("need lr > 0")
+    p, s = float(param), 0.0
+    for _ in range(n):
+        s += grad * grad
+        p -= lr * grad / (math.sqrt(s) + 1e-10)
+    return p
+
+
+# --- more regularization and normalization -------------------------------------------------------
+
+
+@register("lam * sum(|w|)", uses="regularization.l1_penalty")
+def l1_penalty(weights, lam):
+    w = _vec(weights, "weights")
+    impl = _task("regularization", "l1_penalty")
+    if impl is not None:
+        return impl([w], lam)
+    return float(lam * np.sum(np.abs(w)))
+
+
+def _batch(values: Any, minimum: int = 2) -> np.ndarray:
+    x = _vec(values, "values")
+    if x.size < minimum:
+        raise FormulaError(f"need at least {minimum} values")
+    return x
+
+
+@register("training-mode batch norm of one feature (gamma 1, beta 0, eps 1e-5), element `index`",
+          uses="regularization.batchnorm_forward")
+def batchnorm_output(values, index):
+    x = _batch(values)
+    k = _index(index, x.size, "index")
+    if np.ptp(x) == 0:
+        raise FormulaError("all values equal")
+    impl = _task("regularization", "batchnorm_forward")
+    if impl is not None:
+        out, _m, _v = impl(x[:, None], np.ones(1), np.zeros(1), np.zeros(1), np.ones(1), True)
+        return np.asarray(out)[k, 0]
+    return (x[k] - x.mean()) / math.sqrt(x.var() + 1e-5)
+
+
+@register("biased batch variance mean((x - mean)^2)")
+def batchnorm_batch_var(values):
+    return float(_batch(values).var())
+
+
+@register("PyTorch running mean after one batch from 0: momentum * batch mean", uses="regularization.batchnorm_forward")
+def batchnorm_running_mean(values, momentum):
+    x = _batch(values)
+    if not 0 < momentum <= 1:
+        raise FormulaError("momentum must be in (0, 1]")
+    impl = _task("regularization", "batchnorm_forward")
+    if impl is not None:
+        _out, m, _v = impl(x[:, None], np.ones(1), np.zeros(1), np.zeros(1), np.ones(1), True, momentum=momentum)
+        return np.asarray(m)[0]
+    return momentum * x.mean()
+
+
+@register("PyTorch running variance after one batch from 1: (1 - momentum) + momentum * unbiased var",
+          uses="regularization.batchnorm_forward")
+def batchnorm_running_var(values, momentum):
+    x = _batch(values)
+    if not 0 < momentum <= 1:
+        raise FormulaError("momentum must be in (0, 1]")
+    impl = _task("regularization", "batchnorm_forward")
+    if impl is not None:
+        _out, _m, v = impl(x[:, None], np.ones(1), np.zeros(1), np.zeros(1), np.ones(1), True, momentum=momentum)
+        return np.asarray(v)[0]
+    return (1 - momentum) + momentum * x.var(ddof=1)
+
+
+@register("layer norm of one vector (gamma 1, beta 0, eps 1e-5), feature `index`", uses="transformers.layer_norm")
+def layernorm_output(values, index):
+    x = _batch(values)
+    k = _index(index, x.size, "index")
+    if np.ptp(x) == 0:
+        raise FormulaError("all values equal")
+    impl = _task("transformers", "layer_norm")
+    if impl is not None:
+        return np.asarray(impl(x[None, :], np.ones(x.size), np.zeros(x.size)))[0, k]
+    return (x[k] - x.mean()) / math.sqrt(x.var() + 1e-5)

@@ -90,10 +90,7 @@ class Store:
         self.conn = sqlite3.connect(str(self.path), timeout=15, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
-        with self._tx():
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
+        self.conn.executescript(_SCHEMA)
 
     def close(self) -> None:
         self.conn.close()

@@ -95,8 +95,7 @@ def check_signature(template: Template) -> str | None:
     """Why the template's parameters do not fit its formula, or None when they do."""
     formula = formulas.FORMULAS.get(template.formula)
     if formula is None:
-        known = ", ".join(sorted(formulas.FORMULAS))
-        return f"unknown formula {template.formula!r} (known: {known})"
+        return f"unknown formula {template.formula!r} (`dlcert quiz formulas` lists the known ones)"
     given = set(template.params) | set(template.fixed)
     missing = [p for p in formula.params if p not in given]
     extra = sorted(given - set(formula.params))

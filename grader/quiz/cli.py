@@ -1,0 +1,425 @@
+"""`dlcert quiz ...`: a thin click layer over the quiz modules (no torch anywhere)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader.quiz.schema import TOPICS
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+class _Ctx:
+    def __init__(self, db: Path | None):
+        self.db = db
+
+    def store(self):
+        from grader.quiz.store import Store, default_db_path
+
+        try:
+            return Store(self.db or default_db_path())
+        except Exception as exc:  # unreadable or locked database: a clear message, no traceback
+            raise click.ClickException(f"cannot open the quiz database: {exc}") from None
+
+
+def _library(paths: tuple[str, ...] = (), check_templates: bool = False):
+    from grader.quiz.bank import load_library
+
+    library = load_library([Path(p) for p in paths] if paths else None, check_templates=check_templates)
+    if library.catalog is None:
+        for p in library.problems:
+            click.echo(str(p), err=True)
+        raise click.ClickException("the certification catalog could not be read (run `dlcert quiz lint`)")
+    if library.problems and not check_templates:
+        click.echo(f"warning: {len(library.problems)} bank problem(s) skipped; run `dlcert quiz lint`", err=True)
+    return library
+
+
+def _load_answers(path: str) -> dict[str, Any]:
+    """A mapping question id -> answer from a YAML or JSON file, or stdin for `-`."""
+    from grader.quiz.yamlsafe import YamlProblems, load_file, load_text
+
+    try:
+        if path == "-":
+            located = load_text(sys.stdin.read(), "<stdin>")
+        else:
+            p = Path(path)
+            if not p.is_file():
+                raise click.UsageError(f"--answers: no such file {path}")
+            if p.suffix == ".json":
+                try:
+                    data = json.loads(p.read_text(encoding="utf-8"))
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise click.UsageError(f"--answers: {path} is not valid JSON: {exc}") from None
+                located = None
+            else:
+                located = load_file(p)
+        if located is not None:
+            data = located.data
+    except YamlProblems as exc:
+        raise click.UsageError("--answers: " + "; ".join(map(str, exc.problems))) from None
+    if not isinstance(data, dict):
+        raise click.UsageError("--answers must be a mapping from question id to answer")
+    return {str(k): v for k, v in data.items()}
+
+
+class ScriptedAsker:
+    """Answers from a mapping; feedback is collected in the result, not printed."""
+
+    def __init__(self, answers: dict[str, Any]):
+        self.answers = answers
+
+    def ask(self, item, index, total, remaining_s):
+        return self.answers.get(item.id)
+
+    def feedback(self, outcome) -> None:
+        pass
+
+
+class LineAsker:
+    """One answer per line of a stream (stdin when it is not a terminal); end of input stops."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def ask(self, item, index, total, remaining_s):
+        from grader.quiz.modes import Quit
+
+        line = self.stream.readline()
+        if not line:
+            raise Quit()
+        line = line.strip()
+        if line.lower() in ("q", "quit"):
+            raise Quit()
+        return line or None
+
+    def feedback(self, outcome) -> None:
+        pass
+
+
+class InteractiveAsker:
+    """Rich prompts in a terminal; re-asks until the answer can be read."""
+
+    def __init__(self, show_feedback: bool, allow_skip: bool):
+        from rich.console import Console
+
+        self.console = Console()
+        self.show_feedback = show_feedback
+        self.allow_skip = allow_skip
+
+    def ask(self, item, index, total, remaining_s):
+        from rich.prompt import Prompt
+
+        from grader.quiz import answers, render
+        from grader.quiz.modes import Quit
+
+        render.question_panel(self.console, item, index, total, remaining_s)
+        while True:
+            try:
+                raw = Prompt.ask("answer", console=self.console, default="" if self.allow_skip else None,
+                                 show_default=False)
+            except (EOFError, KeyboardInterrupt):
+                raise Quit() from None
+            raw = (raw or "").strip()
+            if raw.lower() in ("q", "quit"):
+                raise Quit()
+            if not raw:
+                if self.allow_skip:
+                    return None
+                continue
+            try:
+                answers.parse(item.question, raw)
+                return raw
+            except answers.AnswerError as exc:
+                self.console.print(f"[yellow]{exc}[/]")
+
+    def feedback(self, outcome) -> None:
+        from grader.quiz import render
+
+        if self.show_feedback:
+            render.outcome_text(self.console, outcome.to_dict())
+
+
+def _asker(answers_path: str | None, *, feedback: bool, allow_skip: bool):
+    if answers_path:
+        return ScriptedAsker(_load_answers(answers_path)), False
+    if sys.stdin.isatty():
+        return InteractiveAsker(feedback, allow_skip), True
+    return LineAsker(sys.stdin), False
+
+
+def _emit(result: dict, as_json: bool, human) -> None:
+    if as_json:
+        click.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str))
+    else:
+        from rich.console import Console
+
+        human(Console(), result)
+
+
+def _usage(exc: Exception) -> click.UsageError:
+    return click.UsageError(str(exc))
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@click.group()
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite file for answers (default: $DLCERT_DATA_DIR/progress.sqlite, else the "
+                   "workspace's .dlcert/progress.sqlite, else a per-user file).")
+@click.pass_context
+def quiz(ctx: click.Context, db: Path | None) -> None:
+    """Drill exam-style questions: practice, timed exams, spaced review, readiness per domain."""
+    ctx.obj = _Ctx(db)
+
+
+@quiz.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+def lint(paths: tuple[str, ...]) -> None:
+    """Check question banks and certs.yaml (default: every shipped file); list every problem as file:line: message."""
+    from grader.quiz.bank import load_library
+
+    library = load_library([Path(p) for p in paths] if paths else None, check_templates=True)
+    for problem in library.problems:
+        click.echo(str(problem))
+    if library.problems:
+        click.echo(f"{len(library.problems)} problem(s)", err=True)
+        sys.exit(1)
+    click.echo(f"ok: {len(library.questions)} question(s) in {len(library.files)} file(s)", err=True)
+
+
+@quiz.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def certs(as_json: bool) -> None:
+    """List the certifications in the catalog with status and bank coverage."""
+    library = _library()
+    today = dt.date.today()
+    rows = []
+    for c in library.catalog.certs:
+        covered = [d.id for d in c.domains if library.by_mapping(c.id, d.id)]
+        rows.append({"id": c.id, "vendor": c.vendor, "name": c.name,
+                     "exam_code": c.exam_code.value if c.exam_code else None, "status": c.status(today),
+                     "format": c.format, "domains": [d.id for d in c.domains], "domains_covered": covered,
+                     "questions_in_bank": len(library.by_mapping(c.id)), "unverified": c.unverified})
+    if as_json:
+        click.echo(json.dumps({"certs": rows}, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['id']:<22} {r['status']:<9} {r['questions_in_bank']:>4} q  "
+                   f"{len(r['domains_covered'])}/{len(r['domains'])} domains  {r['name']}")
+
+
+@quiz.command()
+def formulas() -> None:
+    """List the named formulas generated questions may use."""
+    from grader.quiz import formulas as f
+
+    for name, formula in sorted(f.FORMULAS.items()):
+        click.echo(f"{name}({', '.join(formula.params)})  [{f.source_of(name)}]  {formula.summary}")
+
+
+@quiz.command()
+@click.option("--cert", help="Only questions mapped to this cert id.")
+@click.option("--domain", help="Only this domain of --cert.")
+@click.option("--topic", type=click.Choice(TOPICS), help="Only this guide topic.")
+@click.option("-n", "count", type=click.IntRange(1, 1000), default=10, show_default=True, help="Questions to ask.")
+@click.option("--seed", type=int, default=None, help="Seed for the order and generated values.")
+@click.option("--answers", "answers_path", help="YAML/JSON mapping id -> answer ('-' for stdin): no prompts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
+@click.pass_obj
+def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json) -> None:
+    """One question at a time with immediate feedback (explanation and why your choice was wrong)."""
+    from grader.quiz import modes, render
+
+    library = _library()
+    asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
+    only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
+    with obj.store() as store:
+        try:
+            result = modes.run_practice(library, store, asker, cert=cert, domain=domain, topic=topic,
+                                        n=count if only is None else max(count, len(only)), seed=seed, only=only)
+        except modes.QuizError as exc:
+            raise _usage(exc) from None
+
+    def human(console, r):
+        if not interactive:
+            for item in r["items"]:
+                render.outcome_text(console, item)
+        render.session_summary(console, r)
+
+    _emit(result, as_json, human)
+
+
+@quiz.command()
+@click.option("--cert", help="Cert id (see `dlcert quiz certs`).")
+@click.option("--seed", type=int, default=None, help="Seed of the draw (same seed, same exam).")
+@click.option("--resume", is_flag=True, help="Continue the latest unfinished exam (of --cert if given).")
+@click.option("-n", "count", type=click.IntRange(1, 500), default=None, help="Questions (default: the real exam's count).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Minutes (default: the real exam's, scaled).")
+@click.option("--answers", "answers_path", help="YAML/JSON mapping id -> answer ('-' for stdin): no prompts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
+@click.pass_obj
+def exam(obj: _Ctx, cert, seed, resume, count, time_limit, answers_path, as_json) -> None:
+    """A timed exam drawn by the blueprint's domain weights; score, pass/fail, per-domain breakdown, review."""
+    from grader.quiz import modes, render
+
+    if not cert and not resume:
+        raise click.UsageError("give --cert (or --resume)")
+    library = _library()
+    with obj.store() as store:
+        try:
+            if resume:
+                if seed is not None or count is not None:
+                    raise click.UsageError("--resume continues an existing exam; --seed and -n do not apply")
+                session = modes.resume_session(store, cert)
+            else:
+                session = modes.start_exam(library, store, cert, seed=seed, n=count, time_limit_min=time_limit)
+        except modes.QuizError as exc:
+            raise _usage(exc) from None
+        if not as_json:
+            for warning in session["meta"].get("warnings", []):
+                click.echo(f"warning: {warning}", err=True)
+        asker, _ = _asker(answers_path, feedback=False, allow_skip=True)
+        result = modes.run_exam(library, store, session, asker)
+    _emit(result, as_json, render.exam_report)
+
+
+@quiz.command()
+@click.option("-n", "count", type=click.IntRange(1, 1000), default=20, show_default=True, help="At most this many.")
+@click.option("--now", "now_text", default=None, help="Pretend it is this time (ISO 8601), e.g. to plan ahead.")
+@click.option("--answers", "answers_path", help="YAML/JSON mapping id -> answer ('-' for stdin): no prompts.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
+@click.pass_obj
+def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
+    """Spaced repetition (FSRS): the questions you got wrong or that are due again."""
+    from grader.quiz import modes, render
+    from grader.quiz.store import parse_iso
+
+    try:
+        now = parse_iso(now_text) if now_text else None
+    except ValueError:
+        raise click.UsageError(f"--now: not an ISO 8601 time: {now_text!r}") from None
+    library = _library()
+    asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
+    with obj.store() as store:
+        result = modes.run_review(library, store, asker, n=count, now=now)
+
+    def human(console, r):
+        if not interactive:
+            for item in r["items"]:
+                render.outcome_text(console, item)
+        render.session_summary(console, r)
+
+    _emit(result, as_json, human)
+
+
+@quiz.command()
+@click.option("--cert", help="One cert (default: every active or retiring cert).")
+@click.option("--passed", "passed", multiple=True, help="A passed exercise task id (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+def readiness(obj: _Ctx, cert, passed, as_json) -> None:
+    """Readiness per exam domain from recent quiz answers and exercise modules, and what to study next."""
+    from grader.quiz import readiness as rd
+    from grader.quiz import render
+    from grader.quiz.store import default_db_path
+
+    library = _library()
+    today = dt.date.today()
+    if cert:
+        if library.catalog.cert(cert) is None:
+            raise click.UsageError(f"unknown cert {cert!r}; see `dlcert quiz certs`")
+        ids = [cert]
+    else:
+        ids = [c.id for c in library.catalog.certs if c.status(today) != "retired"]
+    db = obj.db or default_db_path()
+    reports = [rd.readiness(i, passed, db_path=db, library=library).to_dict() for i in ids]
+    if as_json:
+        click.echo(json.dumps({"readiness": reports}, indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        render.readiness_report(Console(), reports)
+
+
+@quiz.command(name="export")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "gift"]), default="json", show_default=True)
+@click.option("--attempts", is_flag=True, help="Export your own attempts (JSON, marked self-reported) instead of questions.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed instance of generated questions (gift).")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.pass_obj
+def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
+    """Export banks (default: every shipped bank) as JSON, CSV or Moodle GIFT, or your attempts."""
+    from grader.quiz import export as ex
+    from grader.quiz import gift
+
+    if attempts:
+        if fmt != "json":
+            raise click.UsageError("--attempts exports JSON only")
+        with obj.store() as store:
+            text = ex.attempts_json(store)
+    else:
+        library = _library(paths)
+        questions = [e.question for e in library.questions.values()]
+        if fmt == "json":
+            text = ex.to_json(questions)
+        elif fmt == "csv":
+            text = ex.to_csv(questions)
+        else:
+            text, warnings = gift.export(questions, seed=seed)
+            for w in warnings:
+                click.echo(f"warning: {w}", err=True)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@quiz.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Bank YAML to write (default: stdout).")
+def import_cmd(file: Path, out: Path | None) -> None:
+    """Convert a Moodle GIFT file into a bank; skipped items and remaining lint problems go to stderr."""
+    import tempfile
+
+    import yaml
+
+    from grader.quiz import gift
+    from grader.quiz.bank import load_library
+
+    raw = file.read_bytes()
+    if b"\x00" in raw:
+        raise click.UsageError(f"{file} is a binary file, not GIFT text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{file} is not UTF-8 text") from None
+    bank, warnings = gift.import_text(text, file.name)
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+    dumped = yaml.safe_dump(bank, sort_keys=False, allow_unicode=True, width=100)
+    if out:
+        out.write_text(dumped, encoding="utf-8")
+        target = out
+    else:
+        click.echo(dumped, nl=False)
+        handle = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
+        handle.write(dumped)
+        handle.close()
+        target = Path(handle.name)
+    library = load_library([target], check_templates=False)
+    for p in library.problems:
+        click.echo(f"lint: {p}", err=True)
+    click.echo(f"imported {len(bank['questions'])} question(s)"
+               + (f"; {len(library.problems)} lint problem(s) to fix before use" if library.problems else ""),
+               err=True)
+    if not out:
+        target.unlink(missing_ok=True)
