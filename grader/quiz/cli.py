@@ -16,8 +16,9 @@ from grader.quiz.schema import TOPICS
 
 
 class _Ctx:
-    def __init__(self, db: Path | None):
+    def __init__(self, db: Path | None, banks: tuple[str, ...] = ()):
         self.db = db
+        self.banks = banks
 
     def store(self):
         from grader.quiz.store import Store, default_db_path
@@ -174,18 +175,22 @@ def _usage(exc: Exception) -> click.UsageError:
 @click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SQLite file for answers (default: $DLCERT_DATA_DIR/progress.sqlite, else the "
                    "workspace's .dlcert/progress.sqlite, else a per-user file).")
+@click.option("--bank", "banks", multiple=True, type=click.Path(),
+              help="Use these bank files/folders (a certs.yaml among them is the catalog) instead of the shipped ones.")
 @click.pass_context
-def quiz(ctx: click.Context, db: Path | None) -> None:
+def quiz(ctx: click.Context, db: Path | None, banks: tuple[str, ...]) -> None:
     """Drill exam-style questions: practice, timed exams, spaced review, readiness per domain."""
-    ctx.obj = _Ctx(db)
+    ctx.obj = _Ctx(db, banks)
 
 
 @quiz.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-def lint(paths: tuple[str, ...]) -> None:
+@click.pass_obj
+def lint(obj: _Ctx, paths: tuple[str, ...]) -> None:
     """Check question banks and certs.yaml (default: every shipped file); list every problem as file:line: message."""
     from grader.quiz.bank import load_library
 
+    paths = paths or obj.banks
     library = load_library([Path(p) for p in paths] if paths else None, check_templates=True)
     for problem in library.problems:
         click.echo(str(problem))
@@ -197,9 +202,10 @@ def lint(paths: tuple[str, ...]) -> None:
 
 @quiz.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def certs(as_json: bool) -> None:
+@click.pass_obj
+def certs(obj: _Ctx, as_json: bool) -> None:
     """List the certifications in the catalog with status and bank coverage."""
-    library = _library()
+    library = _library(obj.banks)
     today = dt.date.today()
     rows = []
     for c in library.catalog.certs:
@@ -238,7 +244,7 @@ def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json)
     """One question at a time with immediate feedback (explanation and why your choice was wrong)."""
     from grader.quiz import modes, render
 
-    library = _library()
+    library = _library(obj.banks)
     asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
     only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
     with obj.store() as store:
@@ -272,7 +278,7 @@ def exam(obj: _Ctx, cert, seed, resume, count, time_limit, answers_path, as_json
 
     if not cert and not resume:
         raise click.UsageError("give --cert (or --resume)")
-    library = _library()
+    library = _library(obj.banks)
     with obj.store() as store:
         try:
             if resume:
@@ -306,7 +312,7 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
         now = parse_iso(now_text) if now_text else None
     except ValueError:
         raise click.UsageError(f"--now: not an ISO 8601 time: {now_text!r}") from None
-    library = _library()
+    library = _library(obj.banks)
     asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
     with obj.store() as store:
         result = modes.run_review(library, store, asker, n=count, now=now)
@@ -331,7 +337,7 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
     from grader.quiz import render
     from grader.quiz.store import default_db_path
 
-    library = _library()
+    library = _library(obj.banks)
     today = dt.date.today()
     if cert:
         if library.catalog.cert(cert) is None:
@@ -367,7 +373,7 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
         with obj.store() as store:
             text = ex.attempts_json(store)
     else:
-        library = _library(paths)
+        library = _library(paths or obj.banks)
         questions = [e.question for e in library.questions.values()]
         if fmt == "json":
             text = ex.to_json(questions)

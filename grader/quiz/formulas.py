@@ -679,3 +679,102 @@ def layernorm_output(values, index):
     if impl is not None:
         return np.asarray(impl(x[None, :], np.ones(x.size), np.zeros(x.size)))[0, k]
     return (x[k] - x.mean()) / math.sqrt(x.var() + 1e-5)
+
+
+# --- more convolution arithmetic ------------------------------------------------------------------
+
+
+@register("floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1")
+def conv_output_size_dilated(size, kernel, stride, padding, dilation):
+    size, kernel, stride = (_positive_int(v, n) for v, n in ((size, "size"), (kernel, "kernel"), (stride, "stride")))
+    padding, dilation = _positive_int(padding, "padding", 0), _positive_int(dilation, "dilation")
+    span = dilation * (kernel - 1) + 1
+    if span > size + 2 * padding:
+        raise FormulaError("the dilated kernel is larger than the padded input")
+    return (size + 2 * padding - span) // stride + 1
+
+
+@register("ConvTranspose2d: (size - 1) stride - 2 padding + kernel + output_padding")
+def conv_transpose_output_size(size, kernel, stride, padding, output_padding):
+    size, kernel, stride = (_positive_int(v, n) for v, n in ((size, "size"), (kernel, "kernel"), (stride, "stride")))
+    padding, output_padding = _positive_int(padding, "padding", 0), _positive_int(output_padding, "output_padding", 0)
+    if output_padding >= stride:
+        raise FormulaError("output_padding must be smaller than stride (as PyTorch requires)")
+    out = (size - 1) * stride - 2 * padding + kernel + output_padding
+    if out < 1:
+        raise FormulaError("no output")
+    return out
+
+
+@register("depthwise k*k*Cin + pointwise Cin*Cout (no biases)")
+def depthwise_separable_param_count(in_channels, out_channels, kernel):
+    cin, cout, k = (_positive_int(v, n) for v, n in ((in_channels, "in_channels"), (out_channels, "out_channels"), (kernel, "kernel")))
+    return k * k * cin + cin * cout
+
+
+@register("receptive field of `layers` stacked stride-1 convolutions: 1 + layers (kernel - 1)")
+def receptive_field(layers, kernel):
+    return 1 + _positive_int(layers, "layers") * (_positive_int(kernel, "kernel") - 1)
+
+
+@register("values after conv (stride 1, no padding) then pool x pool max pooling with stride pool, flattened",
+          uses="cnn.max_pool2d_forward")
+def conv_flatten_size(size, channels, kernel, pool):
+    size, channels = _positive_int(size, "size"), _positive_int(channels, "channels")
+    kernel, pool = _positive_int(kernel, "kernel"), _positive_int(pool, "pool")
+    side = size - kernel + 1
+    if side < pool:
+        raise FormulaError("the pooling window is larger than the feature map")
+    side = (side - pool) // pool + 1
+    return channels * side * side
+
+
+@register("one output of a 3x3 cross-correlation: sum(patch * kernel) + bias", uses="cnn.conv2d_forward")
+def conv_single_output(patch, kernel, bias):
+    p, k = _vec(patch, "patch"), _vec(kernel, "kernel")
+    if p.size != 9 or k.size != 9:
+        raise FormulaError("patch and kernel must have 9 values (3x3, row by row)")
+    impl = _task("cnn", "conv2d_forward")
+    if impl is not None:
+        out = impl(p.reshape(1, 1, 3, 3), k.reshape(1, 1, 3, 3), np.array([float(bias)]))
+        return np.asarray(out)[0, 0, 0, 0]
+    return float(np.dot(p, k) + bias)
+
+
+@register("BatchNorm over C channels: 2 C trainable parameters (gamma and beta)")
+def batchnorm_param_count(channels):
+    return 2 * _positive_int(channels, "channels")
+
+
+# --- more recurrent arithmetic --------------------------------------------------------------------
+
+
+@register("H*D + H*H + 2*H: a PyTorch nn.RNN layer (two bias vectors)")
+def rnn_param_count(input_size, hidden_size):
+    d, h = _positive_int(input_size, "input_size"), _positive_int(hidden_size, "hidden_size")
+    return h * d + h * h + 2 * h
+
+
+@register("2 * 4*(H*D + H*H + 2*H): a bidirectional PyTorch LSTM layer")
+def bilstm_param_count(input_size, hidden_size):
+    return 2 * lstm_param_count(input_size, hidden_size)
+
+
+@register("vocab_size * dim")
+def embedding_param_count(vocab_size, dim):
+    return _positive_int(vocab_size, "vocab_size") * _positive_int(dim, "dim")
+
+
+@register("one tanh RNN step of one unit: tanh(w_ih x + w_hh h + b)", uses="rnn.rnn_cell")
+def rnn_step(x, h, w_ih, w_hh, b):
+    impl = _task("rnn", "rnn_cell")
+    if impl is not None:
+        out = impl(np.array([[float(x)]]), np.array([[float(h)]]), np.array([[float(w_ih)]]),
+                   np.array([[float(w_hh)]]), np.array([float(b)]), np.array([0.0]))
+        return np.asarray(out)[0, 0]
+    return math.tanh(w_ih * x + w_hh * h + b)
+
+
+@register("new LSTM cell state from gate pre-activations: sigmoid(f) c + sigmoid(i) tanh(g)")
+def lstm_cell_state(c, f, i, g):
+    return _sig(f) * c + _sig(i) * math.tanh(g)
