@@ -43,7 +43,7 @@ def init(directory: Path) -> None:
     from grader.workspace import WorkspaceError, init_workspace
 
     try:
-        ws = init_workspace(directory)
+        ws = init_workspace(directory, _course())
     except WorkspaceError as exc:
         raise click.UsageError(str(exc)) from exc
     out = console()
@@ -87,6 +87,349 @@ def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed:
     else:
         render.print_report(report, console())
     sys.exit(0 if report.passed else 1)
+
+
+WORKSPACE_OPTION = click.option(
+    "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path),
+    help="The workspace (default: the nearest one above the current folder).",
+)
+
+
+def _open_workspace(workspace: Path | None):
+    """The workspace to act on, or a usage error that says how to get one."""
+    from grader.workspace import WorkspaceError, find_workspace, open_workspace
+
+    root = workspace or find_workspace()
+    if root is None:
+        raise click.UsageError("not inside a dlcert workspace; pass --workspace DIR or run `dlcert init DIR` first")
+    try:
+        return open_workspace(Path(root))
+    except WorkspaceError as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _course():
+    from grader.course import CourseError, load_course
+
+    try:
+        return load_course()
+    except CourseError as exc:
+        raise click.ClickException(f"the installed course is broken: {exc}") from exc
+
+
+def _state_of(ws, task_name: str | None):
+    """The state of TASK, or of the current task (the first not passed nor skipped) when None."""
+    from grader.course import CourseError
+    from grader.progress import current_task, states
+
+    course = _course()
+    all_states = states(course, ws)
+    if task_name is None:
+        state = current_task(all_states)
+        if state is None:
+            raise click.ClickException("every task has passed (or is skipped): nothing is current")
+        return state
+    if "." not in task_name:
+        raise click.UsageError(f"{task_name!r} is not a task id; tasks look like `activations.softmax` (see `dlcert list`)")
+    try:
+        [task] = course.select([task_name])
+    except CourseError as exc:
+        raise click.UsageError(str(exc)) from exc
+    return next(s for s in all_states if s.task.id == task.id)
+
+
+@main.command(name="list")
+@WORKSPACE_OPTION
+def list_tasks(workspace: Path | None) -> None:
+    """List modules and tasks with their status and points, and the next task to do.
+
+    \b
+    Example:
+      dlcert list
+    """
+    from rich.table import Table
+
+    from grader.progress import current_task, states
+
+    ws = _open_workspace(workspace)
+    all_states = states(_course(), ws)
+    current = current_task(all_states)
+    table = Table(box=None, header_style="bold")
+    for column in ("", "task", "status", "points", "attempts"):
+        table.add_column(column)
+    folder = None
+    for s in all_states:
+        if s.task.exercise.folder != folder:
+            folder = s.task.exercise.folder
+            table.add_row("", f"[bold]{folder}[/] {s.task.exercise.spec.title}", "", "", "")
+        marker = "→" if current is not None and s.task.id == current.task.id else ""
+        style = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow", "skipped": "blue"}.get(s.label, "dim")
+        table.add_row(marker, f"  {s.task.id}", f"[{style}]{s.label}[/]", f"{s.task.spec.points:g}", str(s.attempts))
+    out = console()
+    out.print(table)
+    if current is not None:
+        out.print(f"Next: [bold]{current.task.id}[/] — `dlcert check {current.task.id}` or `dlcert watch`")
+
+
+@main.command()
+@click.argument("task", required=False)
+@WORKSPACE_OPTION
+def hint(task: str | None, workspace: Path | None) -> None:
+    """Show the next hint for TASK (default: the current task); each call goes one level deeper.
+
+    \b
+    Examples:
+      dlcert hint                       the current task
+      dlcert hint activations.softmax
+    """
+    from grader.store import record_hint
+
+    ws = _open_workspace(workspace)
+    state = _state_of(ws, task)
+    hints = state.task.spec.hints
+    level = min(state.hints + 1, len(hints))
+    record_hint(ws.db_path, state.task.id, level)
+    out = console()
+    out.print(f"[bold]Hint {level}/{len(hints)}[/] for {state.task.id}:")
+    out.print(hints[level - 1])
+    if level == len(hints):
+        out.print("[dim]That was the last hint. Once the task passes, `dlcert solution` shows the model solution.[/]")
+
+
+@main.command()
+@click.argument("task")
+@WORKSPACE_OPTION
+def solution(task: str, workspace: Path | None) -> None:
+    """Show the model solution of TASK, once TASK has passed.
+
+    \b
+    Example:
+      dlcert solution activations.softmax
+    """
+    from rich.syntax import Syntax
+
+    from grader import sources
+
+    ws = _open_workspace(workspace)
+    state = _state_of(ws, task)
+    if not state.passed_ever:
+        raise click.ClickException(
+            f"{state.task.id} has not passed yet; solve it first (`dlcert check {state.task.id}`, `dlcert hint {state.task.id}`)"
+        )
+    code = sources.extract(state.task.exercise.solution_path.read_text(), state.task.name)
+    console().print(Syntax(code or "", "python", theme="ansi_dark", background_color="default"))
+
+
+@main.command()
+@click.argument("task", required=False)
+@WORKSPACE_OPTION
+def skip(task: str | None, workspace: Path | None) -> None:
+    """Move past TASK (default: the current task); it stays listed as skipped until `unskip`.
+
+    \b
+    Example:
+      dlcert skip backprop.numerical_gradient
+    """
+    from grader.store import set_skipped
+
+    ws = _open_workspace(workspace)
+    state = _state_of(ws, task)
+    set_skipped(ws.db_path, state.task.id, True)
+    console().print(f"Skipped {state.task.id}. `dlcert unskip {state.task.id}` brings it back.")
+
+
+@main.command()
+@click.argument("task")
+@WORKSPACE_OPTION
+def unskip(task: str, workspace: Path | None) -> None:
+    """Bring a skipped TASK back into the queue.
+
+    \b
+    Example:
+      dlcert unskip backprop.numerical_gradient
+    """
+    from grader.store import set_skipped
+
+    ws = _open_workspace(workspace)
+    state = _state_of(ws, task)
+    set_skipped(ws.db_path, state.task.id, False)
+    console().print(f"{state.task.id} is back in the queue.")
+
+
+@main.command()
+@click.argument("target")
+@WORKSPACE_OPTION
+def reset(target: str, workspace: Path | None) -> None:
+    """Restore the stub of TARGET (a module, or one task's function), backing up your code first.
+
+    \b
+    Examples:
+      dlcert reset activations           the whole module file
+      dlcert reset activations.softmax   only softmax, the rest of the file untouched
+    """
+    from grader.course import CourseError
+    from grader.workspace import WorkspaceError
+    from grader.workspace import reset as reset_stub
+
+    ws = _open_workspace(workspace)
+    course = _course()
+    module, _, name = target.partition(".")
+    try:
+        exercise = course.exercise(module)
+        if name:
+            course.select([target])
+        saved = reset_stub(ws, exercise, name or None)
+    except (CourseError, WorkspaceError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    out = console()
+    out.print(f"Restored the stub of {target}.")
+    if saved:
+        out.print(f"Your previous code is saved in {saved}")
+
+
+@main.command()
+@WORKSPACE_OPTION
+def progress(workspace: Path | None) -> None:
+    """Show progress per module: percent, attempts, hints used, time spent and the next task.
+
+    \b
+    Example:
+      dlcert progress
+    """
+    from rich.table import Table
+
+    from grader.progress import current_task, states, summaries
+
+    ws = _open_workspace(workspace)
+    course = _course()
+    all_states = states(course, ws)
+    table = Table(header_style="bold", box=None)
+    for column in ("module", "done", "percent", "attempts", "hints", "time", "next task"):
+        table.add_column(column, justify="right" if column in ("done", "percent", "attempts", "hints", "time") else "left")
+    for m in summaries(course, all_states):
+        bar = "█" * round(m.percent / 10) + "░" * (10 - round(m.percent / 10))
+        table.add_row(f"{m.folder}", f"{m.passed}/{m.tasks}", f"{bar} {m.percent:3.0f}%", str(m.attempts), str(m.hints),
+                      f"{m.seconds / 60:.0f} min", m.next_task or "[green]done[/]")
+    out = console()
+    out.print(table)
+    total = sum(s.task.spec.points for s in all_states)
+    earned = sum(s.task.spec.points for s in all_states if s.done)
+    out.print(f"[bold]{earned:g}/{total:g} points[/]")
+    current = current_task(all_states)
+    if current is not None:
+        out.print(f"Next: [bold]{current.task.id}[/]")
+    _print_readiness(out, ws, {s.task.id for s in all_states if s.done})
+
+
+def _print_readiness(out, ws, passed: set[str]) -> None:
+    """Readiness per certification domain, from quiz mode, when quiz mode is installed."""
+    try:
+        from grader.quiz.readiness import render_readiness
+    except ImportError:
+        return
+    render_readiness(out, ws.db_path, passed)
+
+
+@main.command()
+@click.option("--no-torch", is_flag=True, help="Skip the PyTorch probe (fast; no torch import).")
+def info(no_torch: bool) -> None:
+    """Show versions, the grading device and whether CUDA is available.
+
+    \b
+    Examples:
+      dlcert info
+      dlcert info --no-torch
+    """
+    import platform
+
+    import numpy
+
+    from grader.workspace import find_workspace
+
+    out = console()
+    out.print(f"dlcert {__version__}, Python {platform.python_version()} ({sys.executable}), NumPy {numpy.__version__}")
+    out.print(f"platform: {platform.platform()}")
+    ws = find_workspace()
+    out.print(f"workspace: {ws or 'none here (dlcert init DIR makes one)'}")
+    out.print("sandbox: a forked child per module in its own session; memory cap RLIMIT_AS (NumPy track, Linux), "
+              "polled RSS (PyTorch track); time limit per task")
+    if no_torch:
+        return
+    import torch
+
+    from grader.references import choose_device
+
+    choice = choose_device("auto")
+    out.print(f"PyTorch {torch.__version__}; CUDA available: {torch.cuda.is_available()}"
+              + (f" ({torch.cuda.get_device_name(0)})" if torch.cuda.is_available() else ""))
+    mps = getattr(torch.backends, "mps", None)
+    out.print(f"MPS available: {bool(mps and mps.is_available())}")
+    out.print(f"references run on: {choice.name}" + (f" ({choice.note})" if choice.note else ""))
+
+
+@main.command()
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-submission.zip"),
+              show_default=True, help="Where to write the zip.")
+@WORKSPACE_OPTION
+def submit(out_file: Path, workspace: Path | None) -> None:
+    """Zip your code with a manifest (tasks, file hashes, dlcert version) for your instructor.
+
+    The progress database is never included.
+
+    \b
+    Example:
+      dlcert submit --out alice.zip
+    """
+    from grader.submit import make_submission
+
+    ws = _open_workspace(workspace)
+    manifest = make_submission(ws, _course(), out_file)
+    console().print(f"Wrote {out_file} ({len(manifest['files'])} module files). Hand it to your instructor.")
+
+
+@main.command()
+@WORKSPACE_OPTION
+def upgrade(workspace: Path | None) -> None:
+    """Add stubs of exercises and tasks that this dlcert has and your workspace lacks.
+
+    Your code is never changed: new modules are added as files, new tasks are appended.
+
+    \b
+    Example:
+      pip install -U dlcert && dlcert upgrade
+    """
+    from grader.workspace import upgrade as add_missing
+
+    ws = _open_workspace(workspace)
+    added = add_missing(ws, _course())
+    out = console()
+    if not added:
+        out.print("Your workspace already has every exercise and task of this dlcert.")
+    for item in added:
+        out.print(f"added {item}")
+
+
+@main.command()
+@click.option("--poll", is_flag=True, help="Poll for changes (WSL2, network drives, some editors).")
+@click.option("--seed", type=int, help="Fix the random cases.")
+@click.option("--device", type=DEVICES, default="auto", show_default=True, help="Where the PyTorch references run.")
+@click.option("--max-runs", type=int, hidden=True, help="Stop after this many re-checks (for scripts and tests).")
+@WORKSPACE_OPTION
+def watch(poll: bool, seed: int | None, device: str, max_runs: int | None, workspace: Path | None) -> None:
+    """Re-check on every save and show the current task's diagnosis; Ctrl-C to stop.
+
+    Moves on to the next task when the current one passes.
+
+    \b
+    Examples:
+      dlcert watch
+      dlcert watch --poll     on WSL2 or a network drive
+    """
+    from grader.watch import WatchSession, file_changes
+
+    ws = _open_workspace(workspace)
+    session = WatchSession(ws, _course(), console(), seed=seed, device=device)
+    session.run(file_changes(ws.root / "exercises", poll), max_runs=max_runs)
 
 
 def _add_optional_commands() -> None:

@@ -244,5 +244,5 @@ def load_course(root: Path | None = None) -> Course:
         import exercises
 
         root = exercises.ROOT
-    folders = sorted(p for p in Path(root).iterdir() if p.is_dir() and FOLDER_PATTERN.match(p.name))
+    folders = sorted(p for p in Path(root).iterdir() if FOLDER_PATTERN.match(p.name) and (p / "exercise.yaml").is_file())
     return Course([load_exercise(p) for p in folders])

@@ -72,3 +72,39 @@ def record_attempts(path: Path, rows: list[tuple[str, str, float, float, str, in
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(now, *row) for row in rows],
         )
+
+
+def task_history(path: Path) -> dict[str, dict]:
+    """Per task: latest status, whether it ever passed, attempts, hints used, skipped, time spent."""
+    history: dict[str, dict] = {}
+    if not path.exists():
+        return history
+    with connect(path) as db:
+        for task, status, at in db.execute("SELECT task, status, at FROM attempts ORDER BY at, id"):
+            row = history.setdefault(task, _empty())
+            row["status"] = status
+            row["passed_ever"] = row["passed_ever"] or status == "passed"
+            row["attempts"] += 1
+            row["times"].append(at)
+        for task, level in db.execute("SELECT task, MAX(level) FROM hints GROUP BY task"):
+            history.setdefault(task, _empty())["hints"] = level
+        for (task,) in db.execute("SELECT task FROM skips"):
+            history.setdefault(task, _empty())["skipped"] = True
+    return history
+
+
+def _empty() -> dict:
+    return {"status": None, "passed_ever": False, "attempts": 0, "hints": 0, "skipped": False, "times": []}
+
+
+def record_hint(path: Path, task: str, level: int) -> None:
+    with connect(path) as db:
+        db.execute("INSERT INTO hints (at, task, level) VALUES (?, ?, ?)", (time.time(), task, level))
+
+
+def set_skipped(path: Path, task: str, skipped: bool) -> None:
+    with connect(path) as db:
+        if skipped:
+            db.execute("INSERT OR REPLACE INTO skips (task, at) VALUES (?, ?)", (task, time.time()))
+        else:
+            db.execute("DELETE FROM skips WHERE task = ?", (task,))

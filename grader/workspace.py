@@ -87,3 +87,72 @@ def current_db_path(start: Path | None = None) -> Path:
     """The workspace's database when inside one, else the per-user one."""
     root = find_workspace(start)
     return open_workspace(root).db_path if root else user_db_path()
+
+
+def backup(ws: Workspace, path: Path) -> Path:
+    """Copy a learner file into `.dlcert/backups/` under a timestamped name; return the copy's path."""
+    import time
+
+    folder = ws.state_dir / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = folder / f"{path.stem}-{stamp}.py"
+    n = 1
+    while target.exists():
+        n += 1
+        target = folder / f"{path.stem}-{stamp}-{n}.py"
+    shutil.copyfile(path, target)
+    return target
+
+
+def reset(ws: Workspace, exercise: "course_module.Exercise", task: str | None = None) -> Path | None:
+    """Restore the stub of a module (or of one task's function), backing up the learner's file first.
+
+    Returns the backup's path (None when there was no file to back up).
+    """
+    from grader import sources
+
+    target = ws.module_file(exercise.folder, exercise.module)
+    saved = backup(ws, target) if target.exists() else None
+    stub = exercise.stub_path.read_text()
+    if task is None or not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(stub)
+        return saved
+    fresh = sources.extract(stub, task)
+    mine = target.read_text()
+    replaced = sources.replace(mine, task, fresh) if fresh else None
+    if replaced is None:
+        raise WorkspaceError(f"cannot find `{task}` in {target} (or the file does not parse); reset the whole module instead")
+    target.write_text(replaced)
+    return saved
+
+
+def upgrade(ws: Workspace, course: "course_module.Course") -> list[str]:
+    """Add stubs for modules and tasks this dlcert has and the workspace lacks; never edit existing code.
+
+    A missing module file is copied; a task missing from an existing file has its stub appended.
+    Returns what was added, for the learner to read.
+    """
+    from grader import sources
+
+    added = []
+    for exercise in course.exercises:
+        target = ws.module_file(exercise.folder, exercise.module)
+        stub = exercise.stub_path.read_text()
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(stub)
+            added.append(f"module {exercise.folder} ({target.relative_to(ws.root)})")
+            continue
+        mine = sources.definitions(target.read_text())
+        if not mine and target.read_text().strip():
+            continue  # does not parse: leave it alone rather than guess
+        missing = [t.name for t in exercise.tasks if t.name not in mine]
+        if missing:
+            text = target.read_text().rstrip("\n") + "\n"
+            for name in missing:
+                text += "\n\n" + (sources.extract(stub, name) or "")
+            target.write_text(text)
+            added += [f"task {exercise.module}.{name}" for name in missing]
+    return added

@@ -1,0 +1,224 @@
+"""The command line: every command through click's CliRunner, and the contract through the installed `dlcert`."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.course import load_course
+
+COURSE = load_course()
+NEURONS = COURSE.exercise("neurons")
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def ws(tmp_path, runner):
+    root = tmp_path / "ws"
+    result = runner.invoke(main, ["init", str(root)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def solve(ws: Path, exercise=NEURONS):
+    shutil.copyfile(exercise.solution_path, ws / "exercises" / exercise.folder / f"{exercise.module}.py")
+
+
+def run(runner, ws, *args):
+    return runner.invoke(main, [*args, "--workspace", str(ws)])
+
+
+def test_init_refuses_to_overwrite(ws, runner):
+    result = runner.invoke(main, ["init", str(ws)])
+    assert result.exit_code == 2 and "refusing to overwrite" in result.output
+    assert sorted(p.name for p in (ws / "exercises").iterdir()) == [e.folder for e in COURSE.exercises]
+
+
+def test_check_json_of_a_fresh_workspace(ws, runner):
+    result = runner.invoke(main, ["check", "neurons", "activations", "--workspace", str(ws), "--json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert {r["status"] for r in data["results"]} == {"not_implemented"}
+    assert set(data) >= {"score", "max_score", "results"}
+
+
+def test_check_passes_a_solved_module_with_exit_0(ws, runner):
+    solve(ws)
+    result = run(runner, ws, "check", "neurons")
+    assert result.exit_code == 0, result.output
+    assert "2/2 tasks passed" in result.output
+
+
+def test_usage_errors_exit_2(ws, runner, tmp_path):
+    result = runner.invoke(main, ["check", "activations.softmaxx", "--workspace", str(ws), "--json"])
+    assert result.exit_code == 2 and result.stdout == "" and "did you mean activations.softmax" in result.stderr
+    result = runner.invoke(main, ["check", "--workspace", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "not a dlcert workspace" in result.stderr
+
+
+def test_list_hint_skip_and_the_current_task(ws, runner):
+    first = COURSE.tasks[0].id
+    assert f"Next: {first}" in run(runner, ws, "list").output
+    one = run(runner, ws, "hint")
+    two = run(runner, ws, "hint")
+    assert "Hint 1/" in one.output and "Hint 2/" in two.output and first in one.output
+    assert "skipped" in run(runner, ws, "skip").output.lower()
+    assert f"Next: {COURSE.tasks[1].id}" in run(runner, ws, "list").output
+    run(runner, ws, "unskip", first)
+    assert f"Next: {first}" in run(runner, ws, "list").output
+
+
+def test_solution_only_after_passing(ws, runner):
+    task = "neurons.perceptron"
+    refused = run(runner, ws, "solution", task)
+    assert refused.exit_code == 1 and "has not passed yet" in refused.output
+    solve(ws)
+    run(runner, ws, "check", "neurons")
+    shown = run(runner, ws, "solution", task)
+    assert shown.exit_code == 0 and "def perceptron" in shown.output
+
+
+def test_reset_keeps_a_backup(ws, runner):
+    target = ws / "exercises" / NEURONS.folder / "neurons.py"
+    solve(ws)
+    mine = target.read_text()
+    result = run(runner, ws, "reset", "neurons.perceptron")
+    assert result.exit_code == 0
+    backups = list((ws / ".dlcert" / "backups").iterdir())
+    assert [b.read_text() for b in backups] == [mine]
+    text = target.read_text()
+    assert "raise NotImplementedError" in text and "def dense_forward" in text
+    run(runner, ws, "reset", "neurons")
+    assert target.read_text() == NEURONS.stub_path.read_text()
+    assert len(list((ws / ".dlcert" / "backups").iterdir())) == 2
+
+
+def test_progress_shows_modules_attempts_and_hints(ws, runner):
+    solve(ws)
+    run(runner, ws, "check", "neurons")
+    run(runner, ws, "hint", "activations.sigmoid")
+    out = run(runner, ws, "progress").output
+    assert "01_neurons" in out and "2/2" in out and "100%" in out
+    assert "Next: activations.sigmoid" in out
+
+
+def test_submit_has_code_and_manifest_but_no_database(ws, runner, tmp_path):
+    out = tmp_path / "me.zip"
+    result = run(runner, ws, "submit", "--out", str(out))
+    assert result.exit_code == 0
+    names = zipfile.ZipFile(out).namelist()
+    assert "manifest.json" in names and f"exercises/{NEURONS.folder}/neurons.py" in names
+    assert not any(n.endswith(".sqlite") or ".dlcert" in n for n in names)
+    manifest = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert len(manifest["tasks"]) == len(COURSE.tasks)
+
+
+def test_upgrade_adds_missing_modules_and_tasks_without_touching_code(ws, runner):
+    last = COURSE.exercises[-1].folder
+    shutil.rmtree(ws / "exercises" / last)
+    target = ws / "exercises" / NEURONS.folder / "neurons.py"
+    target.write_text("def perceptron(x, w, b):\n    return 42\n")
+    out = run(runner, ws, "upgrade").output
+    assert f"module {last}" in out and "task neurons.dense_forward" in out
+    assert target.read_text().startswith("def perceptron(x, w, b):\n    return 42\n")
+    assert "Your workspace already has" in run(runner, ws, "upgrade").output
+
+
+def test_info_without_torch(runner):
+    result = runner.invoke(main, ["info", "--no-torch"])
+    assert result.exit_code == 0 and "dlcert" in result.output
+
+
+def test_every_command_has_help_with_an_example(runner):
+    for name, command in main.commands.items():
+        if hasattr(command, "commands"):
+            continue
+        result = runner.invoke(main, [name, "--help"])
+        assert result.exit_code == 0
+        assert "Example" in result.output, f"`dlcert {name} --help` has no example"
+
+
+# --- through the installed program, in subprocesses -------------------------------------------
+
+
+def dlcert(exe, *args, env=None, timeout=120):
+    return subprocess.run([*exe, *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_installed_dlcert_json_contract_and_exit_codes(tmp_path, dlcert_exe):
+    root = tmp_path / "ws"
+    assert dlcert(dlcert_exe, "init", str(root)).returncode == 0
+    pristine = dlcert(dlcert_exe, "check", "--workspace", str(root), "--json")
+    assert pristine.returncode == 1
+    data = json.loads(pristine.stdout)
+    assert len(data["results"]) == len(COURSE.tasks) and {r["status"] for r in data["results"]} == {"not_implemented"}
+    for r in data["results"]:
+        assert set(r) >= {"task", "status", "score", "max_score", "checks", "diagnosis"}
+    solve(root)
+    solved = dlcert(dlcert_exe, "check", "neurons", "--workspace", str(root), "--json")
+    assert solved.returncode == 0 and json.loads(solved.stdout)["score"] == 2.0
+    bad = dlcert(dlcert_exe, "check", "nonsense", "--workspace", str(root), "--json")
+    assert bad.returncode == 2 and bad.stdout == "" and "unknown module" in bad.stderr
+    for command in (["list"], ["hint"], ["progress"], ["info", "--no-torch"]):
+        result = dlcert(dlcert_exe, *command, "--workspace", str(root)) if command[0] != "info" else dlcert(dlcert_exe, *command)
+        assert result.returncode == 0, (command, result.stderr)
+
+
+def test_list_hint_progress_skip_do_not_import_torch(tmp_path):
+    poison = tmp_path / "poison" / "torch"
+    poison.mkdir(parents=True)
+    (poison / "__init__.py").write_text("raise RuntimeError('torch was imported')\n")
+    root = tmp_path / "ws"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(poison.parent), *sys.path]))
+    python = [sys.executable, "-m", "grader"]
+    assert dlcert(python, "init", str(root), env=env).returncode == 0
+    for command in (["list"], ["hint"], ["progress"], ["skip"], ["info", "--no-torch"]):
+        extra = ["--workspace", str(root)] if command[0] != "info" else []
+        result = dlcert(python, *command, *extra, env=env)
+        assert result.returncode == 0, (command, result.stderr[-2000:])
+
+
+def test_a_killed_check_loses_no_committed_attempt_or_hint(tmp_path, dlcert_exe):
+    root = tmp_path / "ws"
+    dlcert(dlcert_exe, "init", str(root))
+    dlcert(dlcert_exe, "hint", "--workspace", str(root))
+    dlcert(dlcert_exe, "check", "neurons", "--workspace", str(root))
+    proc = subprocess.Popen([*dlcert_exe, "check", "--workspace", str(root)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    db = sqlite3.connect(root / ".dlcert" / "progress.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM attempts WHERE task LIKE 'neurons.%'").fetchone()[0] >= 2
+    assert db.execute("SELECT COUNT(*) FROM hints").fetchone()[0] == 1
+    assert dlcert(dlcert_exe, "progress", "--workspace", str(root)).returncode == 0
+
+
+@pytest.mark.parametrize("poll", [True, False], ids=["polling", "native"])
+def test_watch_rechecks_on_save_and_moves_on(tmp_path, dlcert_exe, poll):
+    root = tmp_path / "ws"
+    dlcert(dlcert_exe, "init", str(root))
+    args = [*dlcert_exe, "watch", "--workspace", str(root), "--max-runs", "1"] + (["--poll"] if poll else [])
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(4.0)  # the first check and the watcher start
+    solve(root)
+    try:
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert "Next: neurons.perceptron" in out
+    assert "2/" in out.split("dlcert watch")[-1] and "Next: activations.sigmoid" in out.split("dlcert watch")[-1]
