@@ -315,7 +315,8 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
     library = _library(obj.banks)
     asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
     with obj.store() as store:
-        result = modes.run_review(library, store, asker, n=count, now=now)
+        only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
+        result = modes.run_review(library, store, asker, n=count, now=now, only=only)
 
     def human(console, r):
         if not interactive:
@@ -392,7 +393,8 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
 @quiz.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Bank YAML to write (default: stdout).")
-def import_cmd(file: Path, out: Path | None) -> None:
+@click.pass_obj
+def import_cmd(obj: _Ctx, file: Path, out: Path | None) -> None:
     """Convert a Moodle GIFT file into a bank; skipped items and remaining lint problems go to stderr."""
     import tempfile
 
@@ -421,7 +423,9 @@ def import_cmd(file: Path, out: Path | None) -> None:
         handle.write(dumped)
         handle.close()
         target = Path(handle.name)
-    library = load_library([target], check_templates=False)
+    catalogs = [Path(b) / "certs.yaml" if Path(b).is_dir() else Path(b) for b in obj.banks]
+    catalog = next((c for c in catalogs if c.name == "certs.yaml" and c.is_file()), None)
+    library = load_library([target], catalog_path=catalog, check_templates=False)
     for p in library.problems:
         click.echo(f"lint: {p}", err=True)
     click.echo(f"imported {len(bank['questions'])} question(s)"

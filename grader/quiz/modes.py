@@ -399,10 +399,16 @@ def due_questions(library: Library, store: Store, now: dt.datetime) -> tuple[lis
 
 
 def run_review(library: Library, store: Store, asker: Asker, *, n: int = 20, now: dt.datetime | None = None,
-               seed: int | None = None, clock: Callable[[], float] = time.monotonic) -> dict:
-    """Spaced repetition: ask the due questions (answered wrong or scheduled), reschedule each with FSRS."""
+               seed: int | None = None, only: list[str] | None = None,
+               clock: Callable[[], float] = time.monotonic) -> dict:
+    """Spaced repetition: ask the due questions (answered wrong or scheduled), reschedule each with FSRS.
+
+    `only` restricts the session to these question ids (a script answering some of the due ones).
+    """
     now = now or now_utc()
     due, later = due_questions(library, store, now)
+    if only is not None:
+        due = [q for q in due if q.id in set(only)]
     rng = np.random.default_rng(seed)
     outcomes: list[Outcome] = []
     status = "finished"
