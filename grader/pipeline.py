@@ -77,6 +77,7 @@ def grade(
         if own_sandbox:
             sandbox.close()
     notes = [references.device.note] if references._device and references.device.note else []
+    notes += sorted(sandbox.notes)
     return Report(results, seed=seed, device=references._device.name if references._device else "cache", notes=notes)
 
 

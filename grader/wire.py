@@ -74,7 +74,7 @@ def _write_npy(path: str, arr: np.ndarray) -> None:
     header = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (arr.dtype.str, tuple(arr.shape))
     pad = 64 - (10 + len(header) + 1) % 64
     header = (header + " " * pad + "\n").encode("latin1")
-    fd = _os_open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = _os_open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         _os_write(fd, b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header)
         data = arr.tobytes(order="C")

@@ -111,3 +111,32 @@ def test_a_warm_sandbox_survives_a_killed_supervisor(toy_workspace, toy_course, 
     grade(toy_workspace, toy_course, sandbox, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
     results = grade(toy_workspace, toy_course, sandbox, "return 2 * x")
     assert results["double"].status == "passed"
+
+
+def test_readable_by_others(tmp_path):
+    from grader.sandbox.supervisor import readable_by_others
+
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    (private / "f.py").write_text("x = 1")
+    tmp_path.chmod(0o755)
+    assert not readable_by_others(str(private / "f.py"))
+    private.chmod(0o755)
+    (private / "f.py").chmod(0o644)
+    assert readable_by_others(str(private / "f.py")) == readable_by_others(str(tmp_path))
+
+
+def test_running_as_root_drops_privileges_or_says_why(toy_workspace, toy_course, sandbox):
+    import os
+
+    report_notes = check(workspace=toy_workspace.root, course=toy_course, sandbox=sandbox).notes
+    if os.geteuid() == 0:
+        from grader.sandbox.supervisor import readable_by_others
+        import sysconfig
+
+        if readable_by_others(sysconfig.get_paths()["stdlib"]):
+            assert not any("runs as root" in n for n in report_notes)
+        else:
+            assert any("runs as root" in n for n in report_notes)
+    else:
+        assert report_notes == []

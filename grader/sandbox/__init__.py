@@ -144,6 +144,8 @@ class Sandbox:
 
     def __init__(self) -> None:
         self._supervisor: _Supervisor | None = None
+        self.notes: set[str] = set()
+        """What the sandbox could not do as asked (e.g. drop root), reported with the results."""
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -228,7 +230,9 @@ class Sandbox:
                 results[current.task] = current
                 return results
             kind = event.get("e")
-            if kind == "imported":
+            if kind == "note":
+                self.notes.add(str(event.get("message"))[:300])
+            elif kind == "imported":
                 imported = True
                 deadline = time.monotonic() + tasks[0].time_limit + SLACK_SECONDS
             elif kind == "import_error":

@@ -33,6 +33,50 @@ def _limit_child(job: dict) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
+def readable_by_others(path: str) -> bool:
+    """Whether a user with no special rights can reach `path` (every folder on the way searchable)."""
+    import stat
+
+    current = os.path.abspath(path)
+    need = stat.S_IROTH | (stat.S_IXOTH if os.path.isdir(current) else 0)
+    while True:
+        try:
+            mode = os.stat(current).st_mode
+        except OSError:
+            return False
+        if mode & need != need:
+            return False
+        parent = os.path.dirname(current)
+        if parent == current:
+            return True
+        current, need = parent, stat.S_IXOTH
+
+
+def drop_privileges(job: dict) -> str | None:
+    """As root, become `nobody` (or DLCERT_SANDBOX_USER) so learner code cannot touch the grader.
+
+    Done only when that user can read Python, the learner's file and the exchange folder; the
+    reason it was not done is returned (and reported), never hidden.
+    """
+    if os.geteuid() != 0:
+        return None
+    import pwd
+    import sysconfig
+
+    name = os.environ.get("DLCERT_SANDBOX_USER", "nobody")
+    try:
+        user = pwd.getpwnam(name)
+    except KeyError:
+        return f"no user {name!r} to run learner code as"
+    for path in (sysconfig.get_paths()["stdlib"], job["module_file"], job["exchange_dir"]):
+        if not readable_by_others(path):
+            return f"{path} is not readable by {name!r}, so learner code runs as root"
+    os.setgroups([])
+    os.setgid(user.pw_gid)
+    os.setuid(user.pw_uid)
+    return None
+
+
 def _rss_bytes(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/status") as handle:
@@ -73,6 +117,9 @@ def run_job(job: dict, events_fd: int) -> dict:
             sys.stderr = open(2, "w", buffering=1, closefd=False)
             os.chdir(job["exchange_dir"])
             _limit_child(job)
+            not_dropped = drop_privileges(job)
+            if not_dropped:
+                os.write(events_fd, (json.dumps({"e": "note", "message": not_dropped}) + "\n").encode())
             child.run(job, events_fd)
         except BaseException:  # nothing may escape the child: it must end here
             os._exit(70)
