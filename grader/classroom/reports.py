@@ -86,9 +86,10 @@ def collect(book: Gradebook, targets: Iterable[str] = ()) -> ClassData:
             r = results.get(task)
             if r is not None:
                 diagnosis = r["diagnosis"] or {}
+                failing = next((c["message"] for c in r["checks"] if not c["passed"]), "")
                 cell = {"status": r["status"], "score": r["score"], "max_score": r["max_score"], "mistake": r["mistake"],
                         "failing_case": diagnosis.get("case"), "duration": r["duration"], "graded_at": r["graded_at"],
-                        "message": _first_line(diagnosis.get("text") or "")}
+                        "message": _first_line(diagnosis.get("text") or failing)}
             else:
                 why = "not graded yet" if status in ("graded", "pending") else status
                 cell = {"status": why, "score": 0.0, "max_score": points.get(task, 1.0), "mistake": None,
@@ -169,7 +170,8 @@ def gradescope_results(results: list[dict], *, execution_time: float = 0.0, outp
     tests = []
     for r in results:
         diagnosis = r.get("diagnosis") or {}
-        text = r.get("message") or diagnosis.get("text") or ("passed" if r["status"] == "passed" else r["status"])
+        failing = next((c["message"] for c in r.get("checks") or [] if not c["passed"]), "")
+        text = r.get("message") or diagnosis.get("text") or failing or r["status"]
         tests.append({
             "name": r["task"],
             "score": r["score"],
