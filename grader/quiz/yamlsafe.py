@@ -6,6 +6,11 @@ expand. Nothing is ever constructed from a tag, so nothing in a file can run.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +27,8 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:timestamp",
 }
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CACHE_VERSION = 1
 _MAP_TAG = "tag:yaml.org,2002:map"
 
 Path_ = tuple  # a path into the data: keys and indices
@@ -189,7 +196,8 @@ def _text_problems(raw: bytes, name: str) -> tuple[str | None, list[Problem]]:
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
             problems.append(Problem(name, number, "tab in indentation; YAML indents with spaces only"))
-    bad = next((i for i, ch in enumerate(text) if ord(ch) < 32 and ch not in "\t\n\r"), None)
+    match = _CONTROL.search(text)
+    bad = match.start() if match else None
     if bad is not None:
         problems.append(Problem(name, text[:bad].count("\n") + 1, f"control character U+{ord(text[bad]):04X} in the text"))
     return (None if problems else text), problems
@@ -261,7 +269,86 @@ def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
         raise YamlProblems([Problem(name, 1, f"cannot read: {exc.strerror or exc}")]) from None
     if len(raw) > max_bytes:
         raise YamlProblems([Problem(name, 1, f"file too large (over {max_bytes} bytes)")])
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = _cache_get(digest, name)
+    if cached is not None:
+        return cached
     text, problems = _text_problems(raw, name)
     if problems:
         raise YamlProblems(problems)
-    return load_text(text, name)
+    located = load_text(text, name)
+    _cache_put(digest, located)
+    return located
+
+
+# --- cache of parsed files, keyed by the SHA-256 of their bytes (plain JSON, never pickle) ------------
+
+
+def _cache_dir() -> Path | None:
+    if os.environ.get("DLCERT_NO_CACHE"):
+        return None
+    base = os.environ.get("DLCERT_CACHE_DIR")
+    if not base:
+        import platformdirs
+
+        base = platformdirs.user_cache_dir("dlcert", appauthor=False)
+    return Path(base) / "quiz-yaml"
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) and not k.startswith("$") for k in value):
+            raise TypeError("keys")
+        return {k: _encode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        raise TypeError("non-finite")
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "$date" in value:
+            return dt.date.fromisoformat(value["$date"])
+        if "$datetime" in value:
+            return dt.datetime.fromisoformat(value["$datetime"])
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _cache_get(digest: str, name: str) -> Located | None:
+    folder = _cache_dir()
+    if folder is None:
+        return None
+    try:
+        blob = json.loads((folder / f"{digest}.json").read_text(encoding="utf-8"))
+        if blob.get("version") != CACHE_VERSION:
+            return None
+        lines = {tuple(path): line for path, line in blob["lines"]}
+        return Located(name, _decode(blob["data"]), lines)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _cache_put(digest: str, located: Located) -> None:
+    folder = _cache_dir()
+    if folder is None:
+        return
+    try:
+        blob = {"version": CACHE_VERSION, "data": _encode(located.data),
+                "lines": [[list(path), line] for path, line in located.lines.items()]}
+        if not all(isinstance(p, (str, int)) and not isinstance(p, bool) for path, _ in blob["lines"] for p in path):
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{digest}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(blob), encoding="utf-8")
+        os.replace(tmp, folder / f"{digest}.json")
+    except (OSError, TypeError, ValueError):
+        return
