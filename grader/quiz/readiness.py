@@ -160,3 +160,37 @@ def _next_step(cert_id: str, domains: list[DomainReadiness]) -> str:
     if best.modules_to_do:
         parts.append(f"finish exercise module(s) {', '.join(best.modules_to_do)} (`dlcert check {best.modules_to_do[0]}`)")
     return parts[0] + ": " + "; ".join(parts[1:]) + "."
+
+
+def render_readiness(out, db_path: Path, passed_tasks: Iterable[str], *, now: dt.datetime | None = None) -> None:
+    """Print readiness per certification domain to a rich console (for `dlcert progress`).
+
+    Certs the learner has answered quiz questions for are shown domain by domain with what to study
+    next; without any quiz answers, one line says how to start. Never raises for missing data.
+    """
+    try:
+        library = load_library(check_templates=False)
+    except Exception:  # a broken bank must not break `dlcert progress`
+        return
+    if library.catalog is None:
+        return
+    now = now or now_utc()
+    passed = set(passed_tasks)
+    with Store(db_path) as store:
+        answered = {a["question_id"] for a in store.attempts()}
+    shown = 0
+    for cert in library.catalog.certs:
+        if cert.status(now.date()) == "retired":
+            continue
+        if not any(e.question.id in answered for e in library.by_mapping(cert.id)):
+            continue
+        rep = readiness(cert.id, passed, db_path=db_path, library=library, now=now)
+        shown += 1
+        out.print(f"\n[bold]Readiness: {rep.name}[/] — {round(100 * rep.overall)}% overall")
+        for d in rep.domains:
+            bar = "█" * round(10 * d.readiness) + "·" * (10 - round(10 * d.readiness))
+            out.print(f"  {bar} {round(100 * d.readiness):>3}%  {d.name} [dim]({round(100 * d.weight)}% of the exam)[/]")
+        out.print(f"  Next: {rep.next_step}")
+    if not shown:
+        out.print("\nReadiness per exam domain: no quiz answers yet; start with `dlcert quiz practice --cert CERT` "
+                  "(`dlcert quiz certs` lists them).")

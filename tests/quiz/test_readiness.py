@@ -52,3 +52,21 @@ def test_readiness_command(run, mini):
     data = json.loads(result.stdout)["readiness"][0]
     assert data["cert"] == "test-cert" and data["overall"] == 0
     assert run("--bank", mini, "readiness", "--cert", "nope").exit_code == 2
+
+
+def test_render_readiness_for_progress(tmp_path):
+    from rich.console import Console
+
+    from grader.quiz.readiness import render_readiness
+
+    db = tmp_path / "p.sqlite"
+    out = Console(record=True, width=120)
+    render_readiness(out, db, set())
+    assert "no quiz answers yet" in out.export_text()
+    with Store(db) as store:
+        _answer(store, "activations.starter-relu-grad-at-zero", True, 0)
+    out = Console(record=True, width=120)
+    render_readiness(out, db, {"activations.softmax"}, now=NOW)
+    text = out.export_text()
+    assert "Readiness: NVIDIA-Certified Associate" in text and "Next:" in text
+    assert "TensorFlow" not in text  # retired certs are not shown
