@@ -252,6 +252,8 @@ class OrderingQuestion(QuestionBase):
             raise ValueError(f"answer: {', '.join(map(repr, bad))} not among the choices ({', '.join(keys)})")
         if sorted(self.answer) != sorted(keys):
             raise ValueError("answer: must list every choice key exactly once, in the right order")
+        if self.answer == keys:
+            raise ValueError("choices: listed in the answer's order; scramble them (they are shown as written)")
         return self
 
 

@@ -248,3 +248,13 @@ def test_parsed_files_are_cached_by_content_hash(tmp_path, monkeypatch, mini):
     (mini / "bank.yaml").write_text((mini / "bank.yaml").read_text() + "\n# changed\n")
     load_file(mini / "bank.yaml")
     assert len(list((tmp_path / "cache" / "quiz-yaml").glob("*.json"))) == 2
+
+
+def test_ordering_items_must_be_scrambled(run, mini):
+    (mini / "zz.yaml").write_text(
+        "format_version: 1\nquestions:\n  - id: o.sorted\n    type: ordering\n    topic: training\n"
+        "    difficulty: easy\n    mappings: [old-cert:only]\n    stem: S\n    choices:\n"
+        "      - {key: a, text: first}\n      - {key: b, text: second}\n    answer: [a, b]\n    explanation: E\n")
+    result = run("lint", mini)
+    assert result.exit_code == 1
+    assert "zz.yaml:9: choices: listed in the answer's order" in result.stdout
