@@ -89,8 +89,8 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
     finally:
         book.close()
     rate = run.graded / run.seconds * 60 if run.seconds else 0.0
-    console.print(f"{run.submissions} submissions: {run.graded} graded ({run.failed} could not be), {run.skipped} already in "
-                  f"{gradebook}; {run.seconds:.1f} s ({rate:.0f} per minute).")
+    console.print(f"{run.submissions} submissions: {run.graded - run.failed} graded, {run.failed} could not be, {run.skipped} "
+                  f"already in {gradebook}; {run.seconds:.1f} s ({rate:.0f} per minute with {getattr(runner, 'jobs', None) or 'dask'} workers).")
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / "outcomes.json").write_text(json.dumps({"run_id": run.run_id, "tasks": run.tasks, "outcomes": run.outcomes}, indent=2))

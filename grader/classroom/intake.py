@@ -63,6 +63,8 @@ def learner_id(path: Path) -> str:
     for suffix in (*ARCHIVE_SUFFIXES, ".py"):
         if name.lower().endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
+    if path.is_file() and path.suffix and len(path.stem) > 0:  # a hand-in of any other format: drop its extension
+        return path.stem
     return name
 
 
@@ -103,6 +105,8 @@ def discover(paths: Iterable[Path], modules: Iterable[str]) -> list[Submission]:
         if path.is_dir() and not path.is_symlink() and not is_learner_folder(path, modules):
             children = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.name not in SKIPPED_FOLDERS)
             found += [Submission(learner_id(p), p.absolute(), kind_of(p)) for p in children if not _is_roster(p)]
+        elif path.suffix == ".py" and path.stem in modules:  # `alice/neurons.py`: the learner is the folder
+            found.append(Submission(path.absolute().parent.name, path.absolute(), "py"))
         else:
             found.append(Submission(learner_id(path), path.absolute(), kind_of(path)))
     return found
