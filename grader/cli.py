@@ -10,6 +10,14 @@ from grader import __version__
 
 DEVICES = click.Choice(["auto", "cpu", "cuda", "mps"])
 
+OPTIONAL_COMMANDS = {
+    "quiz": ("grader.quiz.cli", "quiz"),
+    "class": ("grader.classroom.cli", "classroom"),
+    "lab": ("grader.lab", "lab"),
+    "study": ("grader.study", "study"),
+}
+"""Commands that live in their own subpackages: name -> (module, attribute), imported on first use."""
+
 
 def console(stderr: bool = False):
     from rich.console import Console
@@ -17,7 +25,27 @@ def console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, soft_wrap=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The top-level group; it imports an optional command only when it is named (fast `list`, `hint`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *OPTIONAL_COMMANDS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and name in OPTIONAL_COMMANDS:
+            import importlib
+
+            module, attribute = OPTIONAL_COMMANDS[name]
+            try:
+                command = getattr(importlib.import_module(module), attribute)
+            except ImportError:
+                return None
+            self.add_command(command, name)
+        return command
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="dlcert")
 def main() -> None:
     """Learn deep learning by implementing it: dlcert grades your NumPy code against PyTorch.
@@ -430,18 +458,3 @@ def watch(poll: bool, seed: int | None, device: str, max_runs: int | None, works
     ws = _open_workspace(workspace)
     session = WatchSession(ws, _course(), console(), seed=seed, device=device)
     session.run(file_changes(ws.root / "exercises", poll), max_runs=max_runs)
-
-
-def _add_optional_commands() -> None:
-    """Commands that live in their own subpackages (quiz, lab, study)."""
-    import importlib
-
-    for module, name in (("grader.quiz.cli", "quiz"), ("grader.lab", "lab"), ("grader.study", "study")):
-        try:
-            command = getattr(importlib.import_module(module), name)
-        except ImportError:
-            continue
-        main.add_command(command)
-
-
-_add_optional_commands()
