@@ -87,6 +87,7 @@ class _Warm(threading.local):
 
 
 _WARM = _Warm()
+_ALL_SANDBOXES: list = []  # every warm sandbox of this process, so `close_all_warm` can stop them
 
 
 def _warm(device: str):
@@ -95,6 +96,7 @@ def _warm(device: str):
 
     if _WARM.sandbox is None:
         _WARM.sandbox = Sandbox()
+        _ALL_SANDBOXES.append(_WARM.sandbox)
         try:
             import multiprocessing.util
 
@@ -111,6 +113,24 @@ def close_warm() -> None:
     if _WARM.sandbox is not None:
         _WARM.sandbox.close()
         _WARM.sandbox = None
+
+
+def close_all_warm() -> None:
+    """Stop every warm sandbox of this process (threads of an in-process Dask cluster included)."""
+    while _ALL_SANDBOXES:
+        _ALL_SANDBOXES.pop().close()
+    _WARM.sandbox = None
+
+
+class InlineExecutor:
+    """Grades in this process, one submission after another (tests, debugging, tiny classes)."""
+
+    name = "inline"
+    jobs = 1
+
+    def run(self, jobs: list[GradeJob]) -> Iterator[tuple[GradeJob, dict]]:
+        for job in jobs:
+            yield job, grade_submission(job)
 
 
 def grade_submission(job: GradeJob) -> dict:

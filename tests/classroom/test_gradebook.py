@@ -1,0 +1,80 @@
+"""The gradebook: versioned schema with migrations, result keys, quiz imports."""
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from grader.classroom.gradebook import SCHEMA_VERSION, Gradebook, GradebookError
+from grader.results import Check, Diagnosis, TaskResult
+
+
+def result(task: str, status: str = "passed", mistake: str | None = None) -> TaskResult:
+    diagnosis = Diagnosis(mistake, "small", 1.0, 0.5, "text <b>") if status != "passed" else None
+    return TaskResult(task, status, 1.0 if status == "passed" else 0.0, 1.0, [Check("small", status == "passed", "ok")], diagnosis, 0.25)
+
+
+def test_a_new_gradebook_has_the_latest_schema(tmp_path):
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        assert book.version == SCHEMA_VERSION >= 3
+
+
+def test_an_old_gradebook_is_migrated_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.sqlite"
+    with Gradebook(path, upto=1) as old:
+        assert old.version == 1
+        sub = old.submission("ann", "h1", 0, source="ann.zip", kind="zip", received_at="2026-01-01T00:00:00+00:00")
+        old.conn.execute(
+            "INSERT INTO results (submission_id, task, task_hash, dlcert_version, status, score, max_score, checks, duration,"
+            " graded_at) VALUES (?, 'neurons.perceptron', 't', '0.1.0', 'passed', 1, 1, '[]', 0.1, 'now')", (sub.id,))
+        with pytest.raises(sqlite3.OperationalError):
+            old.conn.execute("SELECT * FROM quiz_attempts")
+    with Gradebook(path) as book:
+        assert book.version == SCHEMA_VERSION
+        assert book.count("results") == 1 and book.count("quiz_attempts") == 0 and book.count("runs") == 0
+        row = book.conn.execute("SELECT run_id FROM results").fetchone()
+        assert row["run_id"] is None  # the column added by migration 3
+
+
+def test_a_newer_gradebook_is_refused(tmp_path):
+    path = tmp_path / "new.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(GradebookError, match="newer"):
+        Gradebook(path)
+
+
+def test_not_a_gradebook(tmp_path):
+    (tmp_path / "x.sqlite").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(GradebookError):
+        Gradebook(tmp_path / "x.sqlite")
+
+
+def test_results_are_keyed_by_task_hash_and_version(tmp_path):
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        sub = book.submission("ann", "h1", 3, source="a", kind="folder", received_at="t")
+        hashes = {"m.a": "A1", "m.b": "B1"}
+        book.record_results(sub.id, [result("m.a"), result("m.b", "failed", "no_bias")], hashes, "0.1.0")
+        assert book.done_tasks(sub.id, hashes, "0.1.0") == {"m.a", "m.b"}
+        assert book.done_tasks(sub.id, {"m.a": "A2", "m.b": "B1"}, "0.1.0") == {"m.b"}  # m.a's spec changed
+        assert book.done_tasks(sub.id, hashes, "0.2.0") == set()  # a new dlcert
+        # the same content and seed for someone else reuses the results
+        cached = book.cached_results("h1", 3, hashes, "0.1.0")
+        assert cached["m.b"].diagnosis.mistake == "no_bias" and cached["m.b"].checks[0].name == "small"
+        assert book.cached_results("h1", 4, hashes, "0.1.0") == {}
+        stored = {r["task"]: r for r in book.results(sub.id)}
+        assert stored["m.b"]["mistake"] == "no_bias" and stored["m.b"]["diagnosis"]["text"] == "text <b>"
+        assert book.submissions()[0].status == "graded"
+
+
+def test_quiz_imports_are_idempotent_and_self_reported(tmp_path):
+    attempts = [{"question_id": "q1", "correct": True, "answered_at": "2026-01-01T10:00:00+00:00", "session_id": 1, "position": 0},
+                {"question_id": "q2", "correct": False, "answered_at": "2026-01-01T10:01:00+00:00", "session_id": 1, "position": 1}]
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        assert book.import_quiz_attempts("ann", attempts, "ann.json") == 2
+        assert book.import_quiz_attempts("ann", attempts, "ann.json") == 0
+        rows = book.quiz_attempts("ann")
+        assert [r["self_reported"] for r in rows] == [1, 1] and [r["correct"] for r in rows] == [1, 0]
+        assert json.loads(rows[0]["given"]) is None
