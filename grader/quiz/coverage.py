@@ -9,7 +9,8 @@ Targets:
   ceil(N * weight / 100) (the upper end of a published range), so a blueprint-weighted paper
   never has to repeat a question;
 - an exam with no multiple-choice paper (hands-on, or no question count): at least
-  `HANDS_ON_TARGET` questions on the skills it assesses.
+  `HANDS_ON_TARGET` questions on the skills it assesses, spread so that an equal-weight
+  knowledge check of that length can be drawn (each domain ceil(HANDS_ON_TARGET / domains)).
 
 A question counts once per cert however many of its domains it maps to.
 """
@@ -117,7 +118,10 @@ def compute(questions: Iterable[Any], catalog: Catalog) -> Coverage:
         for dom in cert.domains:
             key = f"{cert.id}:{dom.id}"
             n = sum(1 for q in questions if key in q.mappings)
-            target = domain_target(int(count), dom.weight) if paper else 0
+            if paper:
+                target = domain_target(int(count), dom.weight)
+            else:  # an equal-weight knowledge check of HANDS_ON_TARGET questions
+                target = math.ceil(HANDS_ON_TARGET / len(cert.domains))
             weight = "" if dom.weight is None else f"weight {dom.weight}"
             cov.rows.append(Row("domain", key, n, target, weight))
     return cov
