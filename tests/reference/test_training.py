@@ -1,0 +1,126 @@
+"""The 11_training harness, references and model solution: thresholds reachable, verdicts that tell apart
+a model that never trains from one that memorises, each known mistake rejected; CUDA when present."""
+import math
+from types import SimpleNamespace
+from unittest import mock
+
+import numpy as np
+import pytest
+import torch
+
+from reference import training as ref
+from reference._harness import load_harness
+from tests.reference.torch_track import problems, reference_outputs, run, tasks
+
+TASKS = tasks("11_training")
+HARNESS = load_harness("11_training")
+
+
+@pytest.fixture(scope="module")
+def wanted():
+    """Reference outputs of every case of both tasks (each one a real training run)."""
+    return {name: reference_outputs(task) for name, task in TASKS.items()}
+
+
+def test_dataset_is_reproducible_balanced_and_split():
+    X, y, Xh, yh = HARNESS.make_dataset("spirals", 5, 4, seed=3)
+    assert X.shape == (HARNESS.N_TRAIN, 5) and Xh.shape == (HARNESS.N_HELD_BACK, 5)
+    assert X.dtype == torch.float32 and y.dtype == torch.int64
+    assert set(y.tolist()) == set(yh.tolist()) == {0, 1, 2, 3}
+    assert min(np.bincount(y.numpy())) > HARNESS.N_TRAIN / 4 * 0.7
+    again = HARNESS.make_dataset("spirals", 5, 4, seed=3)
+    assert all(torch.equal(a, b) for a, b in zip((X, y, Xh, yh), again))
+    assert not torch.equal(X, HARNESS.make_dataset("spirals", 5, 4, seed=4)[0])
+    assert float(X[:, 2:].std()) < 0.2  # the padding features are small noise
+
+
+def test_scores_are_torch_cross_entropy_and_accuracy():
+    data = HARNESS.make_dataset("rings", 2, 3, seed=0)
+    model = torch.nn.Linear(2, 3)
+    scores = HARNESS._scores(model, data)
+    logits = model(data[2]).detach()
+    assert math.isclose(scores["held_back_loss"], float(torch.nn.functional.cross_entropy(logits, data[3])), rel_tol=1e-6)
+    assert math.isclose(scores["held_back_accuracy"], float((logits.argmax(1) == data[3]).float().mean()))
+
+
+def test_verdict_separates_never_trained_from_memorised():
+    def verdict(train_acc, held_acc, n_classes=3):
+        after = {"train_loss": 0.0, "held_back_loss": 0.0, "train_accuracy": train_acc, "held_back_accuracy": held_acc}
+        return HARNESS._verdict(after, after, n_classes)
+
+    never = verdict(0.40, 0.38)
+    memorised = verdict(1.0, 0.45)
+    learned = verdict(0.99, 0.97)
+    assert not never["trained"] and never["held_back_accuracy"] < 0.9
+    assert memorised["trained"] and memorised["generalization_gap"] > 0.1
+    assert learned["trained"] and learned["generalization_gap"] <= 0.1
+    assert verdict(0.64, 0.6, n_classes=4)["trained"] and not verdict(0.64, 0.6, n_classes=3)["trained"]
+
+
+def test_references_reach_every_threshold_with_a_margin(wanted):
+    for name, task in TASKS.items():
+        n_classes = {c.name: c.args["n_classes"] for c in task.spec.cases}
+        for case, out in wanted[name].items():
+            assert not problems(task, out, out), (name, case)
+            assert out["held_back_accuracy"] >= 0.95 and out["generalization_gap"] <= 0.05, (name, case, out)
+            assert abs(out["train_loss_before"] - math.log(n_classes[case])) < 0.15  # chance before training
+
+
+def test_solution_passes_every_case(wanted):
+    for name, task in TASKS.items():
+        for case, want in wanted[name].items():
+            got = run(task, case)
+            assert not problems(task, got, want), (name, case, problems(task, got, want))
+    assert len(run(TASKS["train"], "spirals")["history"]) == 11  # the solution keeps a loss history
+
+
+@pytest.mark.parametrize("task,mistake,why", [
+    ("build_model", "linear", "trained"),
+    ("build_model", "memorises", "generalization_gap"),
+    ("build_model", "softmax_output", "outputs_are_probabilities"),
+    ("train", "no_eval", "eval_mode"),
+    ("train", "tiny_learning_rate", "trained"),
+    ("train", "forgets_return", "returns_model"),
+])
+def test_each_mistake_fails_the_first_case_for_its_reason(wanted, task, mistake, why):
+    first = TASKS[task].spec.cases[0].name
+    found = problems(TASKS[task], run(TASKS[task], first, mistake), wanted[task][first])
+    assert any(p.startswith(f"{why}:") for p in found), found
+
+
+def test_build_model_harness_survives_a_model_it_cannot_train():
+    wrong_shape = HARNESS.build_model(lambda i, n: torch.nn.Linear(i, n + 1), 2, 3, "spirals", 0)
+    assert list(wrong_shape["output_shape"]) == [7, 4] and not wrong_shape["trained"]
+    not_a_module = HARNESS.build_model(lambda i, n: (lambda x: x[:, :n]), 5, 3, "rings", 0)
+    assert not not_a_module["is_module"] and not_a_module["held_back_accuracy"] == 0.0
+
+
+def test_train_harness_checks_inputs_and_restores_threads():
+    threads = torch.get_num_threads()
+
+    def sneaky(model, X, y):
+        X.mul_(0)
+        return HARNESS.partner_fit(model, X, y, steps=1)
+
+    out = HARNESS.train(SimpleNamespace(train=sneaky), 2, 3, "rings", 0, "cpu", "reference")
+    assert not out["inputs_unchanged"] and torch.get_num_threads() == threads
+
+
+def test_auto_device_takes_cuda_when_it_is_there():
+    """The CUDA branch of the harness's device choice, exercised on a CPU machine."""
+    with mock.patch.object(torch.cuda, "is_available", lambda: True):
+        assert HARNESS.target_device("auto") == torch.device("cuda")
+    with mock.patch.object(torch.cuda, "is_available", lambda: False), \
+            mock.patch.object(torch.backends.mps, "is_available", lambda: True):
+        assert HARNESS.target_device("auto") == torch.device("mps")
+    assert HARNESS.target_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.gpu
+def test_training_on_real_cuda():
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA")
+    out = ref.train(2, 3, "rings", 3, "auto", "reference")
+    assert out["trained"] and out["eval_mode"] and out["held_back_accuracy"] >= 0.9
+    got = run(TASKS["train"], "best_device")
+    assert not problems(TASKS["train"], got, out), got
