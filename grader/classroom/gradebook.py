@@ -76,9 +76,11 @@ MIGRATIONS: list[str] = [
         answered_at TEXT NOT NULL,
         self_reported INTEGER NOT NULL DEFAULT 1,
         source TEXT NOT NULL,
-        imported_at TEXT NOT NULL,
-        UNIQUE (learner_id, question_id, answered_at, session_id, position)
+        imported_at TEXT NOT NULL
     );
+    -- one row per answer however often it is imported (NULLs would be distinct in a plain UNIQUE)
+    CREATE UNIQUE INDEX quiz_attempts_once ON quiz_attempts
+        (learner_id, question_id, answered_at, COALESCE(session_id, -1), COALESCE(position, -1));
     """,
     # 3: one row per `class grade` run, for the record and for timing
     """

@@ -51,7 +51,7 @@ def load_roster(path: Path) -> Roster:
         raise RosterError(f"{path}: cannot read the roster ({exc})") from exc
     if not rows:
         return Roster([])
-    columns = {c.strip().lower(): c for c in rows[0].keys() if c}
+    columns = {c.strip().lower().replace(" ", "_"): c for c in rows[0].keys() if c}  # "Student ID" → student_id
 
     def pick(options: tuple[str, ...]) -> str | None:
         return next((columns[o] for o in options if o in columns), None)
