@@ -49,6 +49,7 @@ def test_interactive_practice_in_a_terminal(tmp_path, data_dir, mini):
     pexpect = pytest.importorskip("pexpect")
     env = _env(tmp_path, data_dir)
     env["COLUMNS"] = "100"
+    env["NO_COLOR"] = "1"
     child = pexpect.spawn(sys.executable, ["-c", "from grader.quiz.cli import quiz; quiz()", "--bank", str(mini),
                                            "practice", "--topic", "activations", "-n", "1", "--seed", "1"],
                           env=env, cwd=str(tmp_path), encoding="utf-8", timeout=30)
