@@ -145,12 +145,22 @@ def test_info_without_torch(runner):
 
 
 def test_every_command_has_help_with_an_example(runner):
-    for name, command in main.commands.items():
-        if hasattr(command, "commands"):
-            continue
-        result = runner.invoke(main, [name, "--help"])
-        assert result.exit_code == 0
-        assert "Example" in result.output, f"`dlcert {name} --help` has no example"
+    import click
+
+    def walk(group, prefix):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, f"`dlcert {' '.join(prefix + [name])}` cannot be loaded"
+            if isinstance(command, click.Group):
+                yield from walk(command, prefix + [name])
+            else:
+                yield prefix + [name]
+
+    for path in walk(main, []):
+        result = runner.invoke(main, [*path, "--help"])
+        assert result.exit_code == 0, path
+        assert "Example" in result.output or "example" in result.output, f"`dlcert {' '.join(path)} --help` has no example"
 
 
 # --- through the installed program, in subprocesses -------------------------------------------
