@@ -433,3 +433,7 @@ def import_cmd(obj: _Ctx, file: Path, out: Path | None) -> None:
                err=True)
     if not out:
         target.unlink(missing_ok=True)
+
+
+from grader.quiz.coverage import coverage as _coverage_command  # noqa: E402  (issue 8: dlcert quiz coverage)
+quiz.add_command(_coverage_command)

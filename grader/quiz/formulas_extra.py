@@ -1,8 +1,9 @@
 """More named formulas for generated questions (NumPy only, never torch), registered into
 `grader.quiz.formulas.FORMULAS` with the same `register` decorator.
 
-Importing this module registers them; `grader.quiz.formulas` imports it at its end so every
-caller of the registry sees them. Where an exercise's NumPy model solution exists the formula
+Importing this module registers the ones the main registry lacks (it never replaces one);
+`grader.quiz.formulas` should import it at its end so every caller of the registry (lint, practice,
+exam) sees them. Where an exercise's NumPy model solution exists the formula
 calls it (as `formulas` does); otherwise it is a small local implementation of the same maths.
 tests/quiz/test_banks.py checks every formula used by a bank against PyTorch (or an independent
 computation where PyTorch has no such function) over many random draws.
@@ -13,7 +14,20 @@ import math
 
 import numpy as np
 
-from grader.quiz.formulas import FormulaError, _index, _positive_int, _task, _vec, register
+from grader.quiz.formulas import FORMULAS, FormulaError, _index, _positive_int, _task, _vec
+from grader.quiz.formulas import register as _register
+
+
+def register(summary: str, uses: str | None = None):
+    """Like formulas.register, but never replaces a formula the main registry already has: the
+    registry in grader.quiz.formulas is authoritative, this module only fills gaps."""
+
+    def decorate(func):
+        if func.__name__ not in FORMULAS:
+            _register(summary, uses)(func)
+        return func
+
+    return decorate
 
 BN_EPS = 1e-5  # torch.nn.BatchNorm / LayerNorm default
 

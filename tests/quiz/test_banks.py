@@ -24,7 +24,7 @@ from tests.quiz.bankcheck import problems
 
 BANKS = QUIZZES / "banks"
 IDS_FILE = Path(__file__).with_name("bank_ids.txt")
-DRAWS = 60
+DRAWS = 40
 
 
 @pytest.fixture(scope="module")
