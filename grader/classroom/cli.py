@@ -86,6 +86,9 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
                               regrade=regrade, executor=runner, device=device, progress=view.update)
     except CourseError as exc:
         raise click.UsageError(str(exc)) from exc
+    except KeyboardInterrupt:
+        console.print(f"Interrupted. Every finished submission is in {gradebook}; run the same command to grade the rest.")
+        sys.exit(130)
     finally:
         book.close()
     rate = run.graded / run.seconds * 60 if run.seconds else 0.0

@@ -211,7 +211,7 @@ class LocalExecutor:
             context = multiprocessing.get_context("spawn")
             pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(pending)), mp_context=context, initializer=_pool_initializer)
             futures: dict[Future, GradeJob] = {pool.submit(grade_submission, job): job for job in pending}
-            broken = False
+            broken = interrupted = False
             try:
                 not_done = set(futures)
                 while not_done:
@@ -229,8 +229,14 @@ class LocalExecutor:
                         yield job, outcome
                     if broken:
                         break
+            except BaseException:  # Ctrl-C or the consumer stopped: finished results are already recorded
+                interrupted = True
+                raise
             finally:
-                pool.shutdown(wait=not broken, cancel_futures=True)
+                if interrupted:  # do not wait for in-flight submissions (a hang takes its whole time limit)
+                    for process in list((getattr(pool, "_processes", None) or {}).values()):
+                        process.terminate()
+                pool.shutdown(wait=not (broken or interrupted), cancel_futures=True)
             if broken:
                 restarts += 1
                 if restarts > 3:

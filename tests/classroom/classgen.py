@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import stat
 import tarfile
 import zipfile
@@ -62,7 +61,7 @@ def rel(module: str) -> str:
 
 def with_task(module: str, task: str, body: str, header: str = "") -> str:
     """The solution with `task` rebound to a hostile function (its parameters taken as *args)."""
-    return header + solution(module) + f"\n\ndef _hostile(*args, **kwargs):\n" + "".join(
+    return header + solution(module) + "\n\ndef _hostile(*args, **kwargs):\n" + "".join(
         f"    {line}\n" for line in body.splitlines()) + f"\n{task} = _hostile\n"
 
 

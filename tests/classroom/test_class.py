@@ -105,7 +105,8 @@ def _graded_ids(gradebook: Path) -> dict[int, str]:
         conn.close()
 
 
-def test_killed_halfway_then_rerun_loses_nothing_and_regrades_nothing(tmp_path, graded_class, class_cmd):
+@pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
+def test_killed_halfway_then_rerun_loses_nothing_and_regrades_nothing(tmp_path, graded_class, class_cmd, how):
     folder = tmp_path / "subs"
     folder.mkdir()
     for entry in sorted(graded_class.folder.iterdir()):
@@ -114,15 +115,20 @@ def test_killed_halfway_then_rerun_loses_nothing_and_regrades_nothing(tmp_path, 
     total = len(list(folder.iterdir()))
     gradebook = tmp_path / "book.sqlite"
     command = [*class_cmd, "grade", str(folder), "-t", "neurons", "-t", "activations", "-j", "1", "-g", str(gradebook)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
         while len(_graded_ids(gradebook)) < 4 and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         assert proc.poll() is None, "the run finished before it could be killed"
+        if how == "Ctrl-C":
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=30)
+            assert proc.returncode == 130 and "Interrupted" in output
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker processes, mid-flight
-        proc.wait()
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker processes, mid-flight
+        proc.communicate()
     done_before = _graded_ids(gradebook)
     assert 4 <= len(done_before) < total
     with Gradebook(gradebook) as book:

@@ -1,7 +1,6 @@
 """The same per-submission grading inline, on local processes and on a Dask LocalCluster; --secret seeds."""
 from __future__ import annotations
 
-import shutil
 import time
 
 import pytest
