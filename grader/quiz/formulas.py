@@ -830,3 +830,68 @@ def perplexity(probs):
     if np.any(p <= 0) or np.any(p > 1):
         raise FormulaError("probabilities must be in (0, 1]")
     return float(np.exp(-np.mean(np.log(p))))
+
+
+# --- memory, batch and learning-rate schedule formulas (GPU and training banks) ---
+
+DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 8}
+
+
+@register("2*layers*seq_len*d_model*bytes_per_value / 2^20: KV cache of one sequence in MiB")
+def kv_cache_mib(layers, seq_len, d_model, bytes_per_value):
+    n = _positive_int(layers, "layers") * _positive_int(seq_len, "seq_len") * _positive_int(d_model, "d_model")
+    return 2 * n * _positive_int(bytes_per_value, "bytes_per_value") / 2 ** 20
+
+
+@register("params_billions * bytes per value of dtype: weight memory in GB (10^9 bytes)")
+def param_memory_gb(params_billions, dtype):
+    if dtype not in DTYPE_BYTES:
+        raise FormulaError(f"unknown dtype {dtype!r}")
+    if params_billions <= 0:
+        raise FormulaError("params_billions must be > 0")
+    return params_billions * DTYPE_BYTES[dtype]
+
+
+@register("16 bytes per parameter (fp32 weights, grads, two Adam moments) in GB (10^9 bytes)")
+def adam_training_memory_gb(params_billions):
+    if params_billions <= 0:
+        raise FormulaError("params_billions must be > 0")
+    return 16 * params_billions
+
+
+@register("per_device_batch * devices * accumulation_steps")
+def global_batch_size(per_device_batch, devices, accumulation_steps):
+    return (_positive_int(per_device_batch, "per_device_batch") * _positive_int(devices, "devices")
+            * _positive_int(accumulation_steps, "accumulation_steps"))
+
+
+@register("StepLR: lr * gamma^floor(epoch / step_size)")
+def step_lr(lr, gamma, step_size, epoch):
+    return lr * gamma ** (_positive_int(epoch, "epoch", 0) // _positive_int(step_size, "step_size"))
+
+
+@register("ExponentialLR: lr * gamma^epoch")
+def exponential_lr(lr, gamma, epoch):
+    return lr * gamma ** _positive_int(epoch, "epoch", 0)
+
+
+@register("CosineAnnealingLR with eta_min 0: lr * (1 + cos(pi*epoch/t_max)) / 2")
+def cosine_lr(lr, t_max, epoch):
+    t, e = _positive_int(t_max, "t_max"), _positive_int(epoch, "epoch", 0)
+    if e > t:
+        raise FormulaError("epoch beyond t_max")
+    return lr * (1 + math.cos(math.pi * e / t)) / 2
+
+
+@register("LinearLR warm-up: lr * (start_factor + (1 - start_factor)*min(epoch, total_iters)/total_iters)")
+def linear_warmup_lr(lr, start_factor, total_iters, epoch):
+    t, e = _positive_int(total_iters, "total_iters"), _positive_int(epoch, "epoch", 0)
+    if not 0 < start_factor <= 1:
+        raise FormulaError("start_factor must be in (0, 1]")
+    return lr * (start_factor + (1 - start_factor) * min(e, t) / t)
+
+
+@register("ceil(samples / batch_size): batches per epoch when the last partial batch is kept")
+def steps_per_epoch(samples, batch_size):
+    n, b = _positive_int(samples, "samples"), _positive_int(batch_size, "batch_size")
+    return -(-n // b)

@@ -6,7 +6,6 @@ import random
 import sys
 from pathlib import Path
 
-from grader.quiz import formulas_extra  # noqa: F401  (registers the extra formulas)
 from grader.quiz.coverage import bank_paths, load_bank, load_catalog
 from grader.quiz.formulas import FORMULAS, FormulaError, evaluate
 

@@ -12,7 +12,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from grader.quiz import formulas_extra  # noqa: F401  (registers the extra formulas)
 from grader.quiz import templates
 from grader.quiz.bank import load_library
 from grader.quiz.blueprint import build_plan
