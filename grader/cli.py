@@ -29,7 +29,9 @@ class _Group(click.Group):
     """The top-level group; it imports an optional command only when it is named (fast `list`, `hint`)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *OPTIONAL_COMMANDS})
+        """Every command, the optional ones only when installed (`--help` imports them)."""
+        optional = [name for name in OPTIONAL_COMMANDS if self.get_command(ctx, name) is not None]
+        return sorted({*super().list_commands(ctx), *optional})
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         command = super().get_command(ctx, name)

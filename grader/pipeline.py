@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -18,6 +19,9 @@ from grader.references import ReferenceError_, ReferenceRunner
 from grader.results import Check, Diagnosis, Report, TaskResult
 from grader.wire import Rejected
 from grader.workspace import Workspace, WorkspaceError, find_workspace, open_workspace
+
+RAM_FOLDER = Path("/dev/shm")
+RAM_FOLDER_MIN_FREE = 2**30
 
 
 def check(
@@ -94,7 +98,7 @@ def _grade_exercise(
     if not path.is_file():
         return [_whole(t, "not_implemented", f"{path} does not exist (run `dlcert upgrade` or `dlcert reset {exercise.module}`)") for t in tasks]
     cases = {t.name: build_cases(t, seed) for t in tasks}
-    exchange = Path(tempfile.mkdtemp(prefix="dlcert-"))
+    exchange = Path(tempfile.mkdtemp(prefix="dlcert-", dir=exchange_root()))
     exchange.chmod(0o777)
     try:
         job = sandboxing.ModuleJob(
@@ -120,6 +124,21 @@ def _grade_exercise(
         return [_task_result(t, cases[t.name], runs[t.name], path, references) for t in tasks]
     finally:
         shutil.rmtree(exchange, ignore_errors=True)
+
+
+def exchange_root() -> str | None:
+    """Where exchange folders go: $TMPDIR when set, else /dev/shm when it is RAM with room, else the default.
+
+    A module's check writes and deletes hundreds of small `.npy` files; on a journaling disk that
+    costs more kernel time than the grading itself (strace: ~4,000 openat per check of modules 01-09).
+    """
+    if os.environ.get("TMPDIR") or not os.access(RAM_FOLDER, os.W_OK | os.X_OK):
+        return None
+    try:
+        stats = os.statvfs(RAM_FOLDER)
+    except OSError:
+        return None
+    return str(RAM_FOLDER) if stats.f_bavail * stats.f_frsize >= RAM_FOLDER_MIN_FREE else None
 
 
 def _whole(task: Task, status: str, message: str, output: str = "") -> TaskResult:

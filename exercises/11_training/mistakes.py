@@ -32,7 +32,7 @@ def build_model__softmax_output(in_features, n_classes):
     )
 
 
-def _fit(model, X, y, steps=300, lr=1e-2):
+def _fit(model, X, y, steps=200, lr=1e-2):
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     for _ in range(steps):

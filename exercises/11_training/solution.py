@@ -13,7 +13,7 @@ def build_model(in_features, n_classes):
     )
 
 
-def train(model, X, y, steps=300, lr=1e-2):
+def train(model, X, y, steps=200, lr=1e-2):
     model.train()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
