@@ -104,7 +104,12 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
 @GRADEBOOK_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the history as one JSON object.")
 def show(learner, gradebook, as_json) -> None:
-    """Show LEARNER's history: every submission, its status and per-task results, and quiz attempts."""
+    """Show LEARNER's history: every submission, its status and per-task results, and quiz attempts.
+
+    \b
+    Example:
+      dlcert class show alice --gradebook class.sqlite
+    """
     from grader.classroom import reports
 
     book = _open(gradebook, must_exist=True)
@@ -127,7 +132,12 @@ def show(learner, gradebook, as_json) -> None:
 @click.option("--learner", help="The learner id (default: each file's name without .json).")
 @GRADEBOOK_OPTION
 def import_quiz(files, learner, gradebook) -> None:
-    """Import learners' quiz exports (`dlcert quiz export --attempts`), marked self-reported."""
+    """Import learners' quiz exports (`dlcert quiz export --attempts`), marked self-reported.
+
+    \b
+    Example:
+      dlcert class import-quiz exports/*.json    (learner ids from the file names)
+    """
     from grader.classroom.quizimport import QuizImportError, read_export
 
     book = _open(gradebook)
@@ -190,7 +200,12 @@ def report(fmt, out, targets, gradebook) -> None:
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-autograder.zip"), show_default=True)
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this dlcert wheel instead of building one.")
 def gradescope_bundle(targets, seed, secret, out, wheel) -> None:
-    """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel."""
+    """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel.
+
+    \b
+    Example:
+      dlcert class gradescope-bundle --tasks neurons --tasks activations --out lab1-autograder.zip
+    """
     from grader.classroom.bundle import BundleError, write_bundle
     from grader.course import CourseError, load_course
 

@@ -21,7 +21,7 @@ def test_every_command_has_help(runner):
     for name, command in classroom.commands.items():
         assert command.help and len(command.help) > 20, name
         result = runner.invoke(classroom, [name, "--help"])
-        assert result.exit_code == 0 and "Usage" in result.output, name
+        assert result.exit_code == 0 and "Usage" in result.output and "Example" in result.output, name
 
 
 def test_usage_errors_exit_2(runner, tmp_path):
