@@ -233,7 +233,12 @@ def render(report: dict[str, Any], console) -> None:
 
 @click.group()
 def lab() -> None:
-    """Hands-on measurements to build intuition (not graded)."""
+    """Hands-on measurements to build intuition (not graded).
+
+    \b
+    Example:
+      dlcert lab gpu
+    """
 
 
 @lab.command()
@@ -247,6 +252,11 @@ def gpu(quick: bool, repeats: int | None, device: str, as_json: bool) -> None:
 
     The rule: a 1000×1000 matmul takes ~1 s on a CPU and ~1 ms on a GPU. See how far this machine
     is from it, and why.
+
+    \b
+    Examples:
+      dlcert lab gpu --quick
+      dlcert lab gpu --json > timings.json
     """
     settings = dict(QUICK if quick else FULL)
     if repeats:

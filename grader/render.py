@@ -20,6 +20,11 @@ def report_json(report: Report) -> str:
     return json.dumps(report.to_dict(), allow_nan=False, default=str)
 
 
+def _points(value: float) -> str:
+    """Points for people: at most two decimals (0.67, not 0.666667)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def report_table(report: Report) -> Table:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("task")
@@ -31,7 +36,7 @@ def report_table(report: Report) -> Table:
         table.add_row(
             r.task,
             Text(f"{ICON[r.status]} {r.status}", style=STYLE[r.status]),
-            f"{r.score:g}/{r.max_score:g}",
+            f"{_points(r.score)}/{_points(r.max_score)}",
             Text(note.splitlines()[0][:90] if note else "", style="dim"),
         )
     return table
@@ -63,5 +68,5 @@ def print_report(report: Report, console: Console) -> None:
     passed = sum(r.passed for r in report.results)
     style = "bold green" if report.passed else "bold"
     console.print(
-        f"[{style}]{passed}/{len(report.results)} tasks passed, score {report.score:g}/{report.max_score:g}[/]"
+        f"[{style}]{passed}/{len(report.results)} tasks passed, score {_points(report.score)}/{_points(report.max_score)}[/]"
     )
