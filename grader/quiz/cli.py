@@ -187,7 +187,13 @@ def quiz(ctx: click.Context, db: Path | None, banks: tuple[str, ...]) -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.pass_obj
 def lint(obj: _Ctx, paths: tuple[str, ...]) -> None:
-    """Check question banks and certs.yaml (default: every shipped file); list every problem as file:line: message."""
+    """Check question banks and certs.yaml (default: every shipped file); list every problem as file:line: message.
+
+    \b
+    Examples:
+      dlcert quiz lint
+      dlcert quiz lint quizzes/banks/cnn.yaml my-bank.yaml
+    """
     from grader.quiz.bank import load_library
 
     paths = paths or obj.banks
@@ -204,7 +210,13 @@ def lint(obj: _Ctx, paths: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def certs(obj: _Ctx, as_json: bool) -> None:
-    """List the certifications in the catalog with status and bank coverage."""
+    """List the certifications in the catalog with status and bank coverage.
+
+    \b
+    Examples:
+      dlcert quiz certs
+      dlcert quiz certs --json
+    """
     library = _library(obj.banks)
     today = dt.date.today()
     rows = []
@@ -224,7 +236,12 @@ def certs(obj: _Ctx, as_json: bool) -> None:
 
 @quiz.command()
 def formulas() -> None:
-    """List the named formulas generated questions may use."""
+    """List the named formulas generated questions may use.
+
+    \b
+    Example:
+      dlcert quiz formulas
+    """
     from grader.quiz import formulas as f
 
     for name, formula in sorted(f.FORMULAS.items()):
@@ -241,7 +258,13 @@ def formulas() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
 @click.pass_obj
 def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json) -> None:
-    """One question at a time with immediate feedback (explanation and why your choice was wrong)."""
+    """One question at a time with immediate feedback (explanation and why your choice was wrong).
+
+    \b
+    Examples:
+      dlcert quiz practice --topic cnn -n 10
+      dlcert quiz practice --cert aws-mla-c01 --answers answers.yaml --json
+    """
     from grader.quiz import modes, render
 
     library = _library(obj.banks)
@@ -273,7 +296,13 @@ def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
 @click.pass_obj
 def exam(obj: _Ctx, cert, seed, resume, count, time_limit, answers_path, as_json) -> None:
-    """A timed exam drawn by the blueprint's domain weights; score, pass/fail, per-domain breakdown, review."""
+    """A timed exam drawn by the blueprint's domain weights; score, pass/fail, per-domain breakdown, review.
+
+    \b
+    Examples:
+      dlcert quiz exam --cert nvidia-nca-genl
+      dlcert quiz exam --resume
+    """
     from grader.quiz import modes, render
 
     if not cert and not resume:
@@ -304,7 +333,12 @@ def exam(obj: _Ctx, cert, seed, resume, count, time_limit, answers_path, as_json
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
 @click.pass_obj
 def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
-    """Spaced repetition (FSRS): the questions you got wrong or that are due again."""
+    """Spaced repetition (FSRS): the questions you got wrong or that are due again.
+
+    \b
+    Example:
+      dlcert quiz review -n 20
+    """
     from grader.quiz import modes, render
     from grader.quiz.store import parse_iso
 
@@ -333,7 +367,12 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def readiness(obj: _Ctx, cert, passed, as_json) -> None:
-    """Readiness per exam domain from recent quiz answers and exercise modules, and what to study next."""
+    """Readiness per exam domain from recent quiz answers and exercise modules, and what to study next.
+
+    \b
+    Example:
+      dlcert quiz readiness --cert aws-mla-c01
+    """
     from grader.quiz import readiness as rd
     from grader.quiz import render
     from grader.quiz.store import default_db_path
@@ -364,7 +403,13 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
 def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
-    """Export banks (default: every shipped bank) as JSON, CSV or Moodle GIFT, or your attempts."""
+    """Export banks (default: every shipped bank) as JSON, CSV or Moodle GIFT, or your attempts.
+
+    \b
+    Examples:
+      dlcert quiz export --format gift --out bank.gift
+      dlcert quiz export --attempts --out my-answers.json
+    """
     from grader.quiz import export as ex
     from grader.quiz import gift
 
@@ -395,7 +440,12 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Bank YAML to write (default: stdout).")
 @click.pass_obj
 def import_cmd(obj: _Ctx, file: Path, out: Path | None) -> None:
-    """Convert a Moodle GIFT file into a bank; skipped items and remaining lint problems go to stderr."""
+    """Convert a Moodle GIFT file into a bank; skipped items and remaining lint problems go to stderr.
+
+    \b
+    Example:
+      dlcert quiz import questions.gift --out quizzes/imported.yaml
+    """
     import tempfile
 
     import yaml
