@@ -126,6 +126,10 @@ def case_key(task: Task, case: Case, device: str, spec_hash: str) -> str:
     return h.hexdigest()[:32]
 
 
+MEMORY_ENTRIES = 20_000
+"""At most this many reference outputs are kept in a runner's memory (a class with per-learner seeds)."""
+
+
 class ReferenceRunner:
     """Computes (or fetches from the cache) the reference outputs of a task's cases."""
 
@@ -133,6 +137,8 @@ class ReferenceRunner:
         self.requested = device
         self.use_cache = use_cache
         self._device: DeviceChoice | None = None
+        self._memory: dict[str, Any] = {}
+        """Cache entries this runner already read or computed, by key (a warm worker reads each once)."""
 
     @property
     def device(self) -> DeviceChoice:
@@ -152,10 +158,14 @@ class ReferenceRunner:
         results: list[Any] = [None] * len(cases)
         missing = []
         for i, case in enumerate(cases):
-            entry = folder / case_key(task, case, self._device_key(), spec_hash)
+            key = case_key(task, case, self._device_key(), spec_hash)
+            entry = folder / key
+            if self.use_cache and key in self._memory:
+                results[i] = self._memory[key]
+                continue
             if self.use_cache and (entry / "value.json").is_file():
                 try:
-                    results[i] = wire.decode((entry / "value.json").read_text(), entry)
+                    results[i] = self._remember(key, wire.decode((entry / "value.json").read_text(), entry))
                     continue
                 except (OSError, ValueError):
                     pass
@@ -167,7 +177,14 @@ class ReferenceRunner:
                 results[i] = value
                 if self.use_cache:
                     _store(entry, value)
+                    self._remember(entry.name, value)
         return results
+
+    def _remember(self, key: str, value: Any) -> Any:
+        if len(self._memory) >= MEMORY_ENTRIES:
+            self._memory.clear()
+        self._memory[key] = value
+        return value
 
     def _function(self, task: Task):
         module = _load_reference(task.exercise.reference_path)
