@@ -64,3 +64,12 @@ def test_every_known_mistake_is_rejected_and_named_in_the_sandbox(module, solved
     finally:
         shutil.copyfile(exercise.solution_path, target)
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.gpu
+def test_the_model_solutions_score_full_marks_against_cuda_references(solved_workspace, sandbox):
+    """Every reference computed on CUDA (not read from the CPU cache) agrees with the model solutions."""
+    report = check(workspace=solved_workspace.root, sandbox=sandbox, device="cuda", record=False)
+    assert report.device == "cuda"
+    failing = [(r.task, r.status, r.diagnosis and r.diagnosis.text) for r in report.results if not r.passed]
+    assert not failing
