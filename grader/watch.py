@@ -20,13 +20,17 @@ from grader.sandbox import Sandbox
 from grader.workspace import Workspace
 
 POLL_DELAY_MS = 300
+STEP_MS = 20
+"""A save is reported once no further change came for this long (watchfiles' default, 50 ms, was a third
+of the save-to-verdict time); an editor's write-and-rename lands well within it."""
 
 
 def file_changes(folder: Path, poll: bool) -> Iterable[set[Path]]:
     """Sets of changed `.py` files under `folder`; `poll` uses stat polling (WSL2, network drives)."""
     from watchfiles import watch
 
-    for changes in watch(folder, force_polling=poll, poll_delay_ms=POLL_DELAY_MS, rust_timeout=0, yield_on_timeout=False):
+    for changes in watch(folder, force_polling=poll, poll_delay_ms=POLL_DELAY_MS, step=STEP_MS, rust_timeout=0,
+                         yield_on_timeout=False):
         changed = {Path(p) for _, p in changes if p.endswith(".py")}
         if changed:
             yield changed
