@@ -13,6 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from grader.yamlfile import YamlError, load_yaml
 
 FOLDER_PATTERN = re.compile(r"^(\d\d)_([a-z][a-z0-9_]*)$")
+COURSE_ROOT = Path(__file__).resolve().parent.parent / "exercises"
+"""The pristine exercises, beside the `grader` package (in the repository and when installed).
+Found by path, never by import, so a learner's own `exercises/` folder cannot stand in for it."""
 
 
 class _Strict(BaseModel):
@@ -239,10 +242,6 @@ def _data_loc(loc: tuple, data: Any) -> tuple:
 
 @functools.lru_cache(maxsize=4)
 def load_course(root: Path | None = None) -> Course:
-    """Every exercise under `root` (default: the installed `exercises` package), in number order."""
-    if root is None:
-        import exercises
-
-        root = exercises.ROOT
-    folders = sorted(p for p in Path(root).iterdir() if FOLDER_PATTERN.match(p.name) and (p / "exercise.yaml").is_file())
+    """Every exercise under `root` (default: the course shipped with dlcert), in number order."""
+    folders = sorted(p for p in Path(root or COURSE_ROOT).iterdir() if FOLDER_PATTERN.match(p.name) and (p / "exercise.yaml").is_file())
     return Course([load_exercise(p) for p in folders])

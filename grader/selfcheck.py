@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from grader import trusted
 from grader.cases import build_cases, validate_recipes
-from grader.course import FOLDER_PATTERN, Course, CourseError, Task, load_course, load_exercise
+from grader.course import COURSE_ROOT, FOLDER_PATTERN, Course, CourseError, Task, load_course, load_exercise
 from grader.diagnose import diagnose
 from grader.pipeline import evaluate_case
 from grader.references import ReferenceRunner
@@ -109,9 +109,7 @@ def _course_of(modules: list[str]) -> Course:
     """The whole course, or only the named modules (so one can be checked while others are drafts)."""
     if not modules:
         return load_course()
-    import exercises
-
-    folders = [p for p in sorted(exercises.ROOT.iterdir()) if FOLDER_PATTERN.match(p.name)]
+    folders = [p for p in sorted(COURSE_ROOT.iterdir()) if FOLDER_PATTERN.match(p.name)]
     chosen = [p for p in folders if p.name[3:] in {m.partition(".")[0] for m in modules}]
     return Course([load_exercise(p) for p in chosen])
 

@@ -17,11 +17,13 @@ _QUESTION = TypeAdapter(schema.Question)
 _PATH_PREFIX = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*): ")
 
 
+QUIZZES_ROOT = Path(__file__).resolve().parents[2] / "quizzes"
+"""The shipped banks, beside the `grader` package; found by path, never by import."""
+
+
 def quizzes_root() -> Path:
     """The shipped `quizzes/` folder."""
-    from quizzes import ROOT
-
-    return ROOT
+    return QUIZZES_ROOT
 
 
 def display_path(path: Path) -> str:

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 import click
 
+from grader.quiz.bank import CATALOG_NAME, QUIZZES_ROOT
 from grader.quiz.schema import TOPICS, Bank, Catalog
 
 TOTAL_TARGET = 300
@@ -31,8 +32,7 @@ TOPIC_TARGET = 12
 TEMPLATE_TARGET = 40
 HANDS_ON_TARGET = 40
 
-QUIZZES = Path(__file__).resolve().parents[2] / "quizzes"
-CATALOG_NAME = "certs.yaml"
+QUIZZES = QUIZZES_ROOT
 
 
 def bank_paths(root: Path = QUIZZES) -> list[Path]:

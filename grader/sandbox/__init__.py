@@ -88,6 +88,7 @@ class _Supervisor:
             stderr=subprocess.DEVNULL,
             start_new_session=True,
             env=env,
+            cwd="/",  # not the learner's folder: nothing there may shadow a module the supervisor imports
         )
         self.buffer = b""
         self.child_pid: int | None = None
