@@ -352,11 +352,9 @@ def progress(workspace: Path | None) -> None:
 
 
 def _print_readiness(out, ws, passed: set[str]) -> None:
-    """Readiness per certification domain, from quiz mode, when quiz mode is installed."""
-    try:
-        from grader.quiz.readiness import render_readiness
-    except ImportError:
-        return
+    """Readiness per certification domain, from quiz mode."""
+    from grader.quiz.readiness import render_readiness
+
     render_readiness(out, ws.db_path, passed)
 
 

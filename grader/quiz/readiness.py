@@ -5,11 +5,12 @@ import datetime as dt
 import functools
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
-from grader.quiz.bank import Library, load_library
-from grader.quiz.blueprint import domain_weights
 from grader.quiz.store import Store, default_db_path, now_utc, parse_iso
+
+if TYPE_CHECKING:
+    from grader.quiz.bank import Library
 
 HALF_LIFE_DAYS = 14.0
 """An answer this many days old counts half as much as one given today."""
@@ -105,6 +106,9 @@ def readiness(
     shrunk by PRIOR_WRONG; exercise modules join a domain through its guide topics (module name =
     topic). Raises KeyError for an unknown cert.
     """
+    from grader.quiz.bank import load_library
+    from grader.quiz.blueprint import domain_weights
+
     library = library or load_library(check_templates=False)
     cert = library.catalog.cert(cert_id) if library.catalog else None
     if cert is None:
@@ -168,18 +172,18 @@ def render_readiness(out, db_path: Path, passed_tasks: Iterable[str], *, now: dt
     Certs the learner has answered quiz questions for are shown domain by domain with what to study
     next; without any quiz answers, one line says how to start. Never raises for missing data.
     """
-    try:
-        library = load_library(check_templates=False)
-    except Exception:  # a broken bank must not break `dlcert progress`
-        return
-    if library.catalog is None:
-        return
-    now = now or now_utc()
-    passed = set(passed_tasks)
     with Store(db_path) as store:
         answered = {a["question_id"] for a in store.attempts()}
     shown = 0
-    for cert in library.catalog.certs:
+    try:
+        from grader.quiz.bank import load_library  # the banks load only once there are answers to weigh
+
+        library = load_library(check_templates=False) if answered else None
+    except Exception:  # a broken bank must not break `dlcert progress`
+        return
+    now = now or now_utc()
+    passed = set(passed_tasks)
+    for cert in (library.catalog.certs if library and library.catalog else []):
         if cert.status(now.date()) == "retired":
             continue
         if not any(e.question.id in answered for e in library.by_mapping(cert.id)):
