@@ -10,7 +10,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from grader.yamlfile import YamlError, load_yaml
+from grader.yamlsafe import YamlProblems, load_file
 
 FOLDER_PATTERN = re.compile(r"^(\d\d)_([a-z][a-z0-9_]*)$")
 COURSE_ROOT = Path(__file__).resolve().parent.parent / "exercises"
@@ -206,38 +206,23 @@ def load_exercise(path: Path) -> Exercise:
         raise CourseError(f"{path}: exercise folders are named NN_<module>")
     meta = path / "exercise.yaml"
     try:
-        data, lines = load_yaml(meta)
-    except YamlError as exc:
+        located = load_file(meta)
+    except YamlProblems as exc:
         raise CourseError(str(exc)) from exc
     try:
-        spec = ExerciseSpec.model_validate(data)
+        spec = ExerciseSpec.model_validate(located.data)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
-            loc = tuple(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            problems.append(f"{meta}:{lines.line_of(_data_loc(loc, data))}: {where}: {err['msg']}")
+            where = ".".join(str(p) for p in err["loc"])
+            problems.append(f"{meta}:{located.line(err['loc'])}: {where}: {err['msg']}")
         raise CourseError("\n".join(problems)) from exc
     if spec.module != match.group(2):
-        raise CourseError(f"{meta}:{lines.line_of(('module',))}: module {spec.module!r} does not match folder {path.name}")
+        raise CourseError(f"{meta}:{located.line(('module',))}: module {spec.module!r} does not match folder {path.name}")
     exercise = Exercise(folder=path.name, path=path, spec=spec)
     if not exercise.stub_path.is_file():
         raise CourseError(f"{path}: missing stub {exercise.stub_path.name}")
     return exercise
-
-
-def _data_loc(loc: tuple, data: Any) -> tuple:
-    """Pydantic adds union-member names to `loc`; keep only the parts that index the data."""
-    out, node = [], data
-    for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
-            continue
-        out.append(part)
-    return tuple(out)
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter, ValidationError
 
 from grader.quiz import schema
-from grader.quiz.yamlsafe import Located, Problem, YamlProblems, load_file
+from grader.yamlsafe import Located, Problem, YamlProblems, load_file
 
 CATALOG_NAME = "certs.yaml"
 _QUESTION = TypeAdapter(schema.Question)

@@ -44,7 +44,7 @@ def _library(paths: tuple[str, ...] = (), check_templates: bool = False):
 
 def _load_answers(path: str) -> dict[str, Any]:
     """A mapping question id -> answer from a YAML or JSON file, or stdin for `-`."""
-    from grader.quiz.yamlsafe import YamlProblems, load_file, load_text
+    from grader.yamlsafe import YamlProblems, load_file, load_text
 
     try:
         if path == "-":

@@ -41,7 +41,7 @@ def bank_paths(root: Path = QUIZZES) -> list[Path]:
 
 
 def _load(path: Path) -> Any:
-    from grader.quiz.yamlsafe import load_file
+    from grader.yamlsafe import load_file
 
     loaded = load_file(path)
     return getattr(loaded, "data", loaded)

@@ -66,7 +66,7 @@ class CertReadiness:
 @functools.lru_cache(maxsize=1)
 def exercise_tasks() -> dict[str, list[str]]:
     """Module name -> task ids, read from every `exercises/NN_<module>/exercise.yaml` that loads."""
-    from grader.quiz.yamlsafe import YamlProblems, load_file
+    from grader.yamlsafe import YamlProblems, load_file
 
     root = Path(__file__).resolve().parents[2] / "exercises"
     out: dict[str, list[str]] = {}

@@ -232,29 +232,3 @@ def test_missing_path(run, tmp_path):
     result = run("lint", tmp_path / "nope.yaml")
     assert result.exit_code == 1
     assert "no such file" in result.stdout
-
-
-def test_parsed_files_are_cached_by_content_hash(tmp_path, monkeypatch, mini):
-    from grader.quiz.yamlsafe import load_file
-
-    monkeypatch.setenv("DLCERT_CACHE_DIR", str(tmp_path / "cache"))
-    first = load_file(mini / "bank.yaml")
-    files = list((tmp_path / "cache" / "quiz-yaml").glob("*.json"))
-    assert len(files) == 1
-    again = load_file(mini / "bank.yaml", display="renamed.yaml")
-    assert again.data == first.data and again.lines == first.lines and again.file == "renamed.yaml"
-    files[0].write_text("{not json")  # a damaged cache entry is ignored, not trusted
-    assert load_file(mini / "bank.yaml").data == first.data
-    (mini / "bank.yaml").write_text((mini / "bank.yaml").read_text() + "\n# changed\n")
-    load_file(mini / "bank.yaml")
-    assert len(list((tmp_path / "cache" / "quiz-yaml").glob("*.json"))) == 2
-
-
-def test_ordering_items_must_be_scrambled(run, mini):
-    (mini / "zz.yaml").write_text(
-        "format_version: 1\nquestions:\n  - id: o.sorted\n    type: ordering\n    topic: training\n"
-        "    difficulty: easy\n    mappings: [old-cert:only]\n    stem: S\n    choices:\n"
-        "      - {key: a, text: first}\n      - {key: b, text: second}\n    answer: [a, b]\n    explanation: E\n")
-    result = run("lint", mini)
-    assert result.exit_code == 1
-    assert "zz.yaml:9: choices: listed in the answer's order" in result.stdout

@@ -292,7 +292,7 @@ def _cache_dir() -> Path | None:
         import platformdirs
 
         base = platformdirs.user_cache_dir("dlcert", appauthor=False)
-    return Path(base) / "quiz-yaml"
+    return Path(base) / "yaml"
 
 
 def _encode(value: Any) -> Any:
@@ -307,7 +307,7 @@ def _encode(value: Any) -> Any:
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
-        raise TypeError("non-finite")
+        return {"$float": repr(value)}  # strict JSON has no inf or nan
     return value
 
 
@@ -317,6 +317,8 @@ def _decode(value: Any) -> Any:
             return dt.date.fromisoformat(value["$date"])
         if "$datetime" in value:
             return dt.datetime.fromisoformat(value["$datetime"])
+        if "$float" in value:
+            return float(value["$float"])
         return {k: _decode(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
