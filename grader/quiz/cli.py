@@ -155,6 +155,20 @@ def _asker(answers_path: str | None, *, feedback: bool, allow_skip: bool):
     return LineAsker(sys.stdin), False
 
 
+def _session_renderer(interactive: bool):
+    """How a practice or review session is shown: scripted runs list each outcome, then the summary."""
+
+    def human(console, r):
+        from grader.quiz import render
+
+        if not interactive:
+            for item in r["items"]:
+                render.outcome_text(console, item)
+        render.session_summary(console, r)
+
+    return human
+
+
 def _emit(result: dict, as_json: bool, human) -> None:
     if as_json:
         click.echo(json.dumps(result, indent=2, ensure_ascii=False, default=str))
@@ -265,7 +279,7 @@ def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json)
       dlcert quiz practice --topic cnn -n 10
       dlcert quiz practice --cert aws-mla-c01 --answers answers.yaml --json
     """
-    from grader.quiz import modes, render
+    from grader.quiz import modes
 
     library = _library(obj.banks)
     asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
@@ -277,13 +291,7 @@ def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json)
         except modes.QuizError as exc:
             raise _usage(exc) from None
 
-    def human(console, r):
-        if not interactive:
-            for item in r["items"]:
-                render.outcome_text(console, item)
-        render.session_summary(console, r)
-
-    _emit(result, as_json, human)
+    _emit(result, as_json, _session_renderer(interactive))
 
 
 @quiz.command()
@@ -339,7 +347,7 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
     Example:
       dlcert quiz review -n 20
     """
-    from grader.quiz import modes, render
+    from grader.quiz import modes
     from grader.quiz.store import parse_iso
 
     try:
@@ -352,13 +360,7 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
         only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
         result = modes.run_review(library, store, asker, n=count, now=now, only=only)
 
-    def human(console, r):
-        if not interactive:
-            for item in r["items"]:
-                render.outcome_text(console, item)
-        render.session_summary(console, r)
-
-    _emit(result, as_json, human)
+    _emit(result, as_json, _session_renderer(interactive))
 
 
 @quiz.command()

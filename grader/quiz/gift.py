@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.quiz import schema, templates
+from grader.quiz import templates
 
 META = "// dlcert: "
 _SPECIAL = "~=#{}:"

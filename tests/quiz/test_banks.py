@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from grader.quiz import templates
 from grader.quiz.bank import load_library
 from grader.quiz.blueprint import build_plan
-from grader.quiz.coverage import QUIZZES, bank_paths, load_bank
+from grader.quiz.coverage import QUIZZES, load_bank
 from grader.quiz.formulas import FORMULAS, evaluate, FormulaError
 from grader.quiz.schema import MultipleQuestion, NumericQuestion, OrderingQuestion, SingleQuestion
 

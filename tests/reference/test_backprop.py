@@ -1,5 +1,4 @@
 """The 04_backprop references against PyTorch's own modules and closed-form gradients."""
-import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
