@@ -223,12 +223,20 @@ def test_watch_rechecks_on_save_and_moves_on(tmp_path, dlcert_exe, poll):
     root = tmp_path / "ws"
     dlcert(dlcert_exe, "init", str(root))
     args = [*dlcert_exe, "watch", "--workspace", str(root), "--max-runs", "1"] + (["--poll"] if poll else [])
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(4.0)  # the first check and the watcher start
-    solve(root)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    first = ""
     try:
+        deadline = time.monotonic() + 60
+        while "Next: neurons.perceptron" not in first and time.monotonic() < deadline:
+            line = proc.stdout.readline()  # the first check is done when its verdict is shown
+            if not line:
+                break
+            first += line
+        time.sleep(1.0)  # the watcher starts right after the first verdict
+        solve(root)
         out, _ = proc.communicate(timeout=60)
     finally:
         proc.kill()
-    assert "Next: neurons.perceptron" in out
+    assert "Next: neurons.perceptron" in first
     assert "2/" in out.split("dlcert watch")[-1] and "Next: activations.sigmoid" in out.split("dlcert watch")[-1]
