@@ -25,7 +25,7 @@ Topic = Literal[
     "regularization", "cnn", "rnn", "transformers", "gpu", "frameworks", "training", "mlops",
     "security",
 ]
-QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "ordering")
+QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "ordering", "matching", "yes_no")
 DIFFICULTY_NAMES = {"easy": 1, "medium": 2, "hard": 3}
 
 ID_RE = r"^[a-z0-9][a-z0-9._-]{2,79}$"
@@ -134,6 +134,13 @@ class QuestionBase(Strict):
     tags: list[str] = []
     references: list[str] = []
     """URLs or citations a learner can read for more."""
+    renamed_from: list[Annotated[str, Field(pattern=ID_RE)]] = []
+    """Ids this question had before; stored answers and review state under them carry over."""
+    shuffle: bool = True
+    """False keeps the options in file order (an option that refers to others, "all of the above")."""
+    case_study: Annotated[str, Field(pattern=ID_RE)] | None = None
+    """The id of a case study of the same bank: the scenario is shown with the question, and an
+    exam draws the questions of one case study together."""
 
     @field_validator("difficulty", mode="before")
     @classmethod
@@ -257,10 +264,73 @@ class OrderingQuestion(QuestionBase):
         return self
 
 
+class Statement(Strict):
+    """One statement of a `yes_no` series."""
+
+    key: Annotated[str, Field(pattern=KEY_RE)]
+    text: Annotated[str, Field(min_length=1)]
+    answer: bool
+    feedback: str | None = None
+    """Why the statement is true or false (shown when answered wrong)."""
+
+
+class YesNoQuestion(QuestionBase):
+    """A series of statements about one scenario, each answered Yes or No (Microsoft's format)."""
+
+    type: Literal["yes_no"]
+    statements: Annotated[list[Statement], Field(min_length=2, max_length=6)]
+
+    @model_validator(mode="after")
+    def _unique_keys(self) -> "YesNoQuestion":
+        keys = [s.key for s in self.statements]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
+        if dup:
+            raise ValueError(f"statements: key(s) used twice: {', '.join(dup)}")
+        return self
+
+
+class MatchingQuestion(QuestionBase):
+    """Match every prompt to one choice; `answer` maps prompt key -> choice key. There may be more
+    choices than prompts; a choice is used at most once unless `reuse` is true."""
+
+    type: Literal["matching"]
+    prompts: Annotated[list[Choice], Field(min_length=2, max_length=8)]
+    choices: Annotated[list[Choice], Field(min_length=2, max_length=10)]
+    answer: dict[str, str]
+    reuse: bool = False
+
+    @model_validator(mode="after")
+    def _answer_is_matching(self) -> "MatchingQuestion":
+        _check_choices(self.prompts)
+        _check_choices(self.choices)
+        prompts = [p.key for p in self.prompts]
+        keys = [c.key for c in self.choices]
+        if sorted(self.answer) != sorted(prompts):
+            raise ValueError(f"answer: must map every prompt ({', '.join(prompts)}) exactly once")
+        bad = [v for v in self.answer.values() if v not in keys]
+        if bad:
+            raise ValueError(f"answer: {', '.join(map(repr, bad))} not among the choices ({', '.join(keys)})")
+        used = list(self.answer.values())
+        if not self.reuse and len(set(used)) != len(used):
+            raise ValueError("answer: a choice is used twice; set reuse: true if that is meant")
+        if not self.reuse and len(keys) < len(prompts):
+            raise ValueError("choices: fewer choices than prompts; add choices or set reuse: true")
+        return self
+
+
 Question = Annotated[
-    Union[SingleQuestion, MultipleQuestion, TrueFalseQuestion, NumericQuestion, OrderingQuestion],
+    Union[SingleQuestion, MultipleQuestion, TrueFalseQuestion, NumericQuestion, OrderingQuestion,
+          MatchingQuestion, YesNoQuestion],
     Field(discriminator="type"),
 ]
+
+
+class CaseStudy(Strict):
+    """A scenario shared by several questions (`case_study: <id>` on each), as in Azure exams."""
+
+    id: Annotated[str, Field(pattern=ID_RE)]
+    title: Annotated[str, Field(min_length=1)]
+    scenario: Annotated[str, Field(min_length=1)]
 
 
 class Bank(Strict):
@@ -269,7 +339,16 @@ class Bank(Strict):
     format_version: Literal[1]
     title: str | None = None
     description: str | None = None
+    case_studies: list[CaseStudy] = []
     questions: list[Question]
+
+    @model_validator(mode="after")
+    def _case_studies_exist(self) -> "Bank":
+        known = {c.id for c in self.case_studies}
+        for index, question in enumerate(self.questions):
+            if question.case_study is not None and question.case_study not in known:
+                raise ValueError(f"questions.{index}: case_study {question.case_study!r} is not among this bank's case_studies")
+        return self
 
 
 # ---------------------------------------------------------------------------------------------
@@ -347,11 +426,17 @@ class Cert(Strict):
     unverified: bool = False
     """True when the cert's facts as a whole could not be confirmed from an official source."""
     notes: str | None = None
+    item_types: list[Literal[QUESTION_TYPES]] | None = None
+    """The question types the real exam uses (an exam paper draws only these); None = any."""
+    multiple_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    """The least share of multi-select (`multiple`) questions in a paper, as in the real exam."""
+    guide_version: Fact | None = None
+    """The version (and date) of the vendor's exam guide the domains follow."""
     domains: Annotated[list[Domain], Field(min_length=1)]
 
     @field_validator(
         "exam_code", "launch_date", "retirement_date", "questions", "duration_minutes",
-        "passing_score", "score_scale", mode="before",
+        "passing_score", "score_scale", "guide_version", mode="before",
     )
     @classmethod
     def _fact(cls, value: Any) -> Any:
