@@ -9,7 +9,7 @@ import numpy as np
 
 from grader.course import CaseSpec, Task
 
-DTYPES = {"float64": np.float64, "int64": np.int64, "bool": np.bool_}
+DTYPES = {"float64": np.float64, "int64": np.int64, "int8": np.int8, "bool": np.bool_}
 
 
 class CaseError(ValueError):

@@ -12,6 +12,7 @@ def rng():
 def test_literals_and_generators():
     assert build_value([1, 2], rng()).dtype == np.float64
     assert build_value({"array": [1, 2], "dtype": "int64"}, rng()).dtype == np.int64
+    assert build_value({"array": [-127, 127], "dtype": "int8"}, rng()).dtype == np.int8
     assert build_value({"normal": [2, 3]}, rng()).shape == (2, 3)
     p = build_value({"probs": [4, 3]}, rng())
     assert np.allclose(p.sum(axis=-1), 1) and (p > 0).all()

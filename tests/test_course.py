@@ -53,7 +53,7 @@ def test_the_real_course_has_every_module_of_the_contract():
     course = load_course()
     assert [e.folder for e in course.exercises] == [
         "01_neurons", "02_activations", "03_losses", "04_backprop", "05_optimizers", "06_regularization",
-        "07_cnn", "08_rnn", "09_transformers", "10_gpu", "11_training",
+        "07_cnn", "08_rnn", "09_transformers", "10_gpu", "11_training", "12_llm",
     ]
     assert len(course.tasks) >= 64
     for exercise in course.exercises:

@@ -8,7 +8,7 @@ from grader.quiz.schema import TOPICS
 from grader.study import links_of, note_path, read_note, study, title_of, topics, NoteError
 
 EXERCISE_TOPICS = {"neurons", "activations", "losses", "backprop", "optimizers", "regularization",
-                   "cnn", "rnn", "transformers"}
+                   "cnn", "rnn", "transformers", "llm"}
 
 
 def test_every_topic_has_a_note():

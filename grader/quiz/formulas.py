@@ -895,3 +895,80 @@ def linear_warmup_lr(lr, start_factor, total_iters, epoch):
 def steps_per_epoch(samples, batch_size):
     n, b = _positive_int(samples, "samples"), _positive_int(batch_size, "batch_size")
     return -(-n // b)
+
+
+# --- language-model arithmetic (12_llm) -----------------------------------------------------------
+
+
+@register("RMSNorm of one vector (weight 1, eps 1e-6), feature `index`: x / sqrt(mean(x^2) + eps)",
+          uses="llm.rms_norm")
+def rms_norm_output(values, index):
+    x = _batch(values)
+    k = _index(index, x.size, "index")
+    impl = _task("llm", "rms_norm")
+    if impl is not None:
+        return np.asarray(impl(x[None, :], np.ones(x.size)))[0, k]
+    return x[k] / math.sqrt(float(np.mean(x * x)) + 1e-6)
+
+
+@register("warm-up then cosine schedule as a multiple of the peak lr: step/warmup during warm-up, "
+          "then 0.5 (1 + cos(pi (step - warmup)/(total - warmup)))", uses="llm.warmup_cosine_lr")
+def warmup_cosine_factor(warmup_steps, total_steps, step):
+    warmup, total = _positive_int(warmup_steps, "warmup_steps", 0), _positive_int(total_steps, "total_steps")
+    s = _positive_int(step, "step", 0)
+    if not warmup < total or s > total:
+        raise FormulaError("need warmup_steps < total_steps and step <= total_steps")
+    impl = _task("llm", "warmup_cosine_lr")
+    if impl is not None:
+        return impl(s, 1.0, warmup, total)
+    if s < warmup:
+        return s / warmup
+    return 0.5 * (1 + math.cos(math.pi * (s - warmup) / (total - warmup)))
+
+
+@register("clip_grad_norm_ over two gradients: grad_w[0] * min(1, max_norm / (global norm + 1e-6))",
+          uses="llm.clip_grad_norm")
+def clipped_gradient(grad_w, grad_b, max_norm):
+    gw, gb = _vec(grad_w, "grad_w"), _vec(grad_b, "grad_b")
+    if max_norm <= 0:
+        raise FormulaError("max_norm must be > 0")
+    impl = _task("llm", "clip_grad_norm")
+    if impl is not None:
+        clipped, _norm = impl([gw.copy(), gb.copy()], float(max_norm))
+        return np.asarray(clipped[0])[0]
+    total = math.sqrt(float(np.sum(gw * gw) + np.sum(gb * gb)))
+    return gw[0] * min(1.0, max_norm / (total + 1e-6))
+
+
+@register("value `index` after symmetric int8 quantization and back: round_half_even(w / s) * s, "
+          "s = max|w| / 127 (never the largest value, which comes back exactly)",
+          uses="llm.quantize_int8")
+def int8_roundtrip(values, index):
+    w = _batch(values)
+    k = _index(index, w.size, "index")
+    if np.abs(w[k]) == np.max(np.abs(w)):
+        raise FormulaError("the largest value comes back exactly")
+    quantize, dequantize = _task("llm", "quantize_int8"), _task("llm", "dequantize_int8")
+    if quantize is not None and dequantize is not None:
+        q, scale = quantize(w.copy())
+        return np.asarray(dequantize(q, scale))[k]
+    scale = float(np.max(np.abs(w))) / 127
+    return float(np.clip(np.round(w[k] / scale), -127, 127)) * scale
+
+
+@register("tokens kept by top-p (nucleus) filtering: the smallest set whose probability reaches top_p "
+          "(at least 2 here, no tie or near-tie at the boundary)", uses="llm.top_k_top_p_filter")
+def top_p_kept_count(logits, top_p):
+    z = _vec(logits, "logits")
+    if not 0 < top_p < 1:
+        raise FormulaError("top_p must be in (0, 1)")
+    p = np.sort(_softmax(z))[::-1]
+    before = np.cumsum(p) - p
+    kept = int(np.sum(before < top_p))
+    boundary = min(abs(np.cumsum(p)[kept - 1] - top_p), abs(before[kept - 1] - top_p))
+    if kept < 2 or boundary < 1e-6 or (kept < z.size and np.isclose(p[kept - 1], p[kept])):
+        raise FormulaError("one token alone, or a tie or near-tie at the top-p boundary")
+    impl = _task("llm", "top_k_top_p_filter")
+    if impl is not None:
+        return int(np.sum(np.isfinite(np.asarray(impl(z[None, :], 0, float(top_p))))))
+    return kept

@@ -17,12 +17,12 @@ FORMAT_VERSION = 1
 
 TOPICS = (
     "foundations", "neurons", "activations", "losses", "backprop", "optimizers",
-    "regularization", "cnn", "rnn", "transformers", "gpu", "frameworks", "training", "mlops",
+    "regularization", "cnn", "rnn", "transformers", "llm", "gpu", "frameworks", "training", "mlops",
     "security",
 )
 Topic = Literal[
     "foundations", "neurons", "activations", "losses", "backprop", "optimizers",
-    "regularization", "cnn", "rnn", "transformers", "gpu", "frameworks", "training", "mlops",
+    "regularization", "cnn", "rnn", "transformers", "llm", "gpu", "frameworks", "training", "mlops",
     "security",
 ]
 QUESTION_TYPES = ("single", "multiple", "true_false", "numeric", "ordering", "matching", "yes_no")

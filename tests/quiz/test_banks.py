@@ -19,6 +19,7 @@ from grader.quiz.coverage import QUIZZES, load_bank
 from grader.quiz.formulas import FORMULAS, evaluate, FormulaError
 from grader.quiz.schema import MultipleQuestion, NumericQuestion, OrderingQuestion, SingleQuestion
 
+from reference import llm as llm_reference
 from tests.quiz.bankcheck import problems
 
 BANKS = QUIZZES / "banks"
@@ -155,6 +156,14 @@ def _sdpa_scale(d_k):
     return math.log(w0 / (1 - w0))
 
 
+def _clipped_first(grad_w, grad_b, max_norm):
+    params = [torch.nn.Parameter(torch.zeros(len(g), dtype=torch.float64)) for g in (grad_w, grad_b)]
+    for p, g in zip(params, (grad_w, grad_b)):
+        p.grad = _t(g)
+    torch.nn.utils.clip_grad_norm_(params, max_norm)
+    return params[0].grad[0].item()
+
+
 def _count(module):
     return sum(p.numel() for p in module.parameters())
 
@@ -285,6 +294,15 @@ REFERENCES = {
     "accuracy": lambda tp, tn, fp, fn: (tp + tn) / (tp + tn + fp + fn),
     "zscore": lambda x, mean, std: ((_t(x) - mean) / std).item(),
     "minmax_scale": lambda x, lo, hi: ((_t(x) - lo) / (hi - lo)).item(),
+    # language-model arithmetic (12_llm)
+    "rms_norm_output": lambda values, index: F.rms_norm(_t(values), (len(values),), eps=1e-6)[index].item(),
+    "warmup_cosine_factor": lambda warmup_steps, total_steps, step: _schedule(
+        torch.optim.lr_scheduler.LambdaLR, 1.0, step, lr_lambda=lambda s: s / warmup_steps if s < warmup_steps
+        else 0.5 * (1 + math.cos(math.pi * (s - warmup_steps) / (total_steps - warmup_steps)))),
+    "clipped_gradient": _clipped_first,
+    "int8_roundtrip": lambda values, index: (lambda w, s: (torch.round(w / s).clamp(-127, 127) * s)[index].item())(
+        _t(values), _t(values).abs().max() / 127),
+    "top_p_kept_count": lambda logits, top_p: int(llm_reference.top_k_top_p_filter(_t([logits]), 0, top_p).isfinite().sum()),
 }
 
 

@@ -57,7 +57,28 @@ INDEPENDENT = {
     "attention_weight": lambda q, k0, k1, k2, index: _softmax(
         [sum(a * b for a, b in zip(q, k)) / math.sqrt(len(q)) for k in (k0, k1, k2)])[index],
     "rmsprop_step": lambda param, grad, lr, alpha: param - lr * grad / (math.sqrt((1 - alpha) * grad * grad) + 1e-8),
+    "rms_norm_output": lambda values, index: values[index] / math.sqrt(sum(v * v for v in values) / len(values) + 1e-6),
+    "warmup_cosine_factor": lambda warmup_steps, total_steps, step: step / warmup_steps if step < warmup_steps
+    else (1 + math.cos(math.pi * (step - warmup_steps) / (total_steps - warmup_steps))) / 2,
+    "clipped_gradient": lambda grad_w, grad_b, max_norm: grad_w[0] * min(
+        1.0, max_norm / (math.sqrt(sum(g * g for g in grad_w + grad_b)) + 1e-6)),
+    "int8_roundtrip": lambda values, index: _int8_roundtrip(values, index),
+    "top_p_kept_count": lambda logits, top_p: _nucleus_size(logits, top_p),
 }
+
+
+def _int8_roundtrip(values, index):
+    scale = max(abs(v) for v in values) / 127
+    return max(-127, min(127, round(values[index] / scale))) * scale     # Python's round: half to even
+
+
+def _nucleus_size(logits, top_p):
+    mass, count = 0.0, 0
+    for p in sorted(_softmax(logits), reverse=True):
+        mass, count = mass + p, count + 1
+        if mass >= top_p:
+            return count
+    return count
 
 SAMPLERS = {
     "logits": lambda r: list(np.round(r.uniform(-4, 4, 4), 2)),
@@ -82,6 +103,10 @@ SAMPLERS = {
     "temperature": lambda r: float(r.uniform(0.2, 3)), "patch": lambda r: list(r.uniform(-2, 2, 9)),
     "q": lambda r: list(r.uniform(-2, 2, 2)), "k0": lambda r: list(r.uniform(-2, 2, 2)),
     "k1": lambda r: list(r.uniform(-2, 2, 2)), "k2": lambda r: list(r.uniform(-2, 2, 2)),
+    "warmup_steps": lambda r: int(r.choice([0, 10, 100])), "total_steps": lambda r: int(r.choice([200, 1000])),
+    "step": lambda r: int(r.integers(0, 201)), "grad_w": lambda r: list(r.uniform(-3, 3, 3)),
+    "grad_b": lambda r: list(r.uniform(-3, 3, 2)), "max_norm": lambda r: float(r.choice([0.5, 1.0, 5.0])),
+    "top_p": lambda r: float(r.uniform(0.3, 0.95)),
 }
 
 

@@ -78,6 +78,15 @@ def run_solution(exercise, task_name: str, outputs: list[str], args: dict) -> di
     return harness(impl, *values)
 
 
+def _differ(got: Any, want: Any, tol) -> bool:
+    """True when two outputs differ beyond `tol`; a list or tuple (of arrays) is compared item by item."""
+    if isinstance(want, (list, tuple)):
+        return not isinstance(got, (list, tuple)) or len(got) != len(want) or any(
+            _differ(g, w, tol) for g, w in zip(got, want))
+    w, g = np.asarray(want), np.asarray(got)
+    return w.shape != g.shape or not np.allclose(g, w, rtol=tol.rtol, atol=tol.atol)
+
+
 def mismatches(folder: str, seeds=(0, 1)) -> list[str]:
     """Every disagreement between solution and reference on the yaml's cases, in words."""
     exercise = load_exercise(EXERCISES / folder)
@@ -91,8 +100,7 @@ def mismatches(folder: str, seeds=(0, 1)) -> list[str]:
                 for out in task.spec.outputs:
                     if task.spec.comparison(out) != "allclose":
                         continue
-                    w, g = np.asarray(want[out]), np.asarray(got[out])
-                    if w.shape != g.shape or not np.allclose(g, w, rtol=tol.rtol, atol=tol.atol):
+                    if _differ(got[out], want[out], tol):
                         problems.append(f"seed {seed} {task.id} case {case.name} output {out}")
     return problems
 
@@ -107,7 +115,6 @@ def device_mismatches(folder: str, device: str, seed: int = 0) -> list[str]:
             cpu = run_reference(exercise.module, task.name, task.spec.outputs, case.args)
             dev = run_reference(exercise.module, task.name, task.spec.outputs, case.args, device)
             for out in cpu:
-                c, d = np.asarray(cpu[out]), np.asarray(dev[out])
-                if c.shape != d.shape or not np.allclose(d, c, rtol=tol.rtol, atol=tol.atol):
+                if _differ(dev[out], cpu[out], tol):
                     problems.append(f"{task.id} case {case.name} output {out}")
     return problems
