@@ -25,6 +25,14 @@ class CaseVerdict:
     want: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     errored: bool = False
+    modified: list[str] = field(default_factory=list)
+    """The arguments the learner's code changed in place."""
+
+    def note_modified(self, names: list[str]) -> None:
+        """Record arguments changed in place as a problem of this case."""
+        if names:
+            self.modified += names
+            self.problems.append(f"modified its input {', '.join(names)} in place")
 
     @property
     def passed(self) -> bool:
