@@ -79,17 +79,20 @@ def record_attempts(path: Path, rows: list[tuple[str, str, float, float, str, in
 
     A row is a new attempt only when the task's code (or the seed) differs from its latest attempt's;
     a re-check of the same code updates that attempt's result instead, so re-saving without a change
-    (or `watch` re-grading a module for another task's sake) neither counts as trying again nor adds
-    to the time spent. Returns how many attempts were added.
+    neither counts as trying again nor adds to the time spent. A task that is still a stub is not
+    tried again when another task of its file changes. (`code_hash` is the module file's, so an edit
+    of one function still counts for the implemented tasks beside it.) Returns how many were added.
     """
     now = time.time()
     added = 0
     with connect(path) as db:
         for task, status, score, max_score, code_hash, seed, duration in rows:
             latest = db.execute(
-                "SELECT id, code_hash, seed FROM attempts WHERE task = ? ORDER BY at DESC, id DESC LIMIT 1", (task,)
+                "SELECT id, code_hash, seed, status FROM attempts WHERE task = ? ORDER BY at DESC, id DESC LIMIT 1",
+                (task,),
             ).fetchone()
-            if latest is not None and (latest[1], latest[2]) == (code_hash, seed):
+            still_a_stub = latest is not None and status == latest[3] == "not_implemented"
+            if latest is not None and ((latest[1], latest[2]) == (code_hash, seed) or still_a_stub):
                 db.execute(
                     "UPDATE attempts SET status = ?, score = ?, max_score = ?, duration = ?, checks = checks + 1,"
                     " passed_any = MAX(passed_any, ?) WHERE id = ?",

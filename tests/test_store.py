@@ -18,6 +18,13 @@ def test_an_attempt_counts_only_when_the_code_or_seed_changed(tmp_path):
     assert history["attempts"] == 3 and len(history["times"]) == 3
 
 
+def test_a_stub_rechecked_after_another_task_changed_is_no_new_attempt(tmp_path):
+    db = tmp_path / "p.sqlite"
+    record_attempts(db, [row("not_implemented", code="aaa")])
+    assert record_attempts(db, [row("not_implemented", code="bbb")]) == 0
+    assert record_attempts(db, [row("failed", code="ccc")]) == 1
+
+
 def test_a_recheck_of_the_same_code_updates_the_status_and_keeps_a_pass(tmp_path):
     db = tmp_path / "p.sqlite"
     record_attempts(db, [row("passed")])
