@@ -188,8 +188,9 @@ class Course:
     def resolve(self, target: str) -> tuple[Exercise, Task | None]:
         """The module (and task) a learner's target names, in any form they type first.
 
-        A module is `activations` or `02_activations`; a task is `activations.softmax` or
-        `activations/softmax` (either module form); a path to a module file or folder
+        A module is `activations` or `02_activations`; a task is `activations.softmax`,
+        `activations/softmax` (either module form) or its bare name when no other module has a task
+        of that name (`softmax`); a path to a module file or folder
         (`exercises/02_activations/activations.py`, `activations.py`) names its module.
         Anything else is a CourseError that suggests the closest names.
         """
@@ -207,6 +208,10 @@ class Course:
         else:
             module, _, name = last.partition(".")
         exercise = self._find(module)
+        if exercise is None and not name:
+            owners = [t for t in self.tasks if t.name == module]
+            if len(owners) == 1:  # a bare task name, as the grouped tables show it
+                return owners[0].exercise, owners[0]
         if exercise is None:
             raise CourseError(_unknown("module", target, self._names()))
         if not name:

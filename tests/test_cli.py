@@ -113,11 +113,12 @@ def test_check_and_reset_take_a_module_file_path(ws, runner):
     assert (ws / "exercises" / NEURONS.folder / "neurons.py").read_text() == NEURONS.stub_path.read_text()
 
 
-def test_a_module_where_a_task_is_needed_and_a_bare_task_name_are_usage_errors(ws, runner):
+def test_a_module_where_a_task_is_needed_is_a_usage_error_and_a_bare_task_name_is_its_task(ws, runner):
     module = run(runner, ws, "hint", "activations")
     assert module.exit_code == 2 and "is a module" in module.stderr
-    bare = run(runner, ws, "hint", "softmax")
-    assert bare.exit_code == 2 and "did you mean activations.softmax" in bare.stderr
+    assert "for activations.softmax" in run(runner, ws, "hint", "softmax").output
+    close = run(runner, ws, "hint", "sofmax")
+    assert close.exit_code == 2 and "did you mean activations.softmax" in close.stderr
 
 
 def test_solution_only_after_passing(ws, runner):

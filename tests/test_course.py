@@ -54,7 +54,7 @@ def test_selecting_targets(toy_course):
     ("toy", None), ("01_toy", None), ("toy.split", "split"), ("01_toy.split", "split"), ("toy/split", "split"),
     ("01_toy/split", "split"), ("exercises/01_toy/toy.py", None), ("./exercises/01_toy/toy.py", None),
     ("/home/me/ws/exercises/01_toy/toy.py", None), ("toy.py", None), ("exercises/01_toy/", None),
-    ("exercises\\01_toy\\toy.py", None),
+    ("exercises\\01_toy\\toy.py", None), ("split", "split"),
 ])
 def test_targets_in_the_forms_a_learner_types(toy_course, target, task):
     exercise, found = toy_course.resolve(target)
@@ -62,7 +62,7 @@ def test_targets_in_the_forms_a_learner_types(toy_course, target, task):
 
 
 @pytest.mark.parametrize("target, suggestion", [
-    ("split", "did you mean toy.split?"), ("splt", "did you mean toy.split?"), ("toyy", "did you mean toy?"),
+    ("splt", "did you mean toy.split?"), ("toyy", "did you mean toy?"),
     ("toy/splt", "did you mean toy.split?"), ("nothing", "known modules: toy"),
 ])
 def test_an_unknown_target_suggests_the_closest_names(toy_course, target, suggestion):
