@@ -181,24 +181,13 @@ def list_tasks(workspace: Path | None) -> None:
     Example:
       dlcert list
     """
-    from rich.table import Table
-
+    from grader import render
     from grader.progress import current_task, states
 
     ws = _open_workspace(workspace)
     all_states = states(_course(), ws)
     current = current_task(all_states)
-    table = Table(box=None, header_style="bold")
-    for column in ("", "task", "status", "points", "attempts"):
-        table.add_column(column)
-    folder = None
-    for s in all_states:
-        if s.task.exercise.folder != folder:
-            folder = s.task.exercise.folder
-            table.add_row("", f"[bold]{folder}[/] {s.task.exercise.spec.title}", "", "", "")
-        marker = "→" if current is not None and s.task.id == current.task.id else ""
-        style = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow", "skipped": "blue"}.get(s.label, "dim")
-        table.add_row(marker, f"  {s.task.id}", f"[{style}]{s.label}[/]", f"{s.task.spec.points:g}", str(s.attempts))
+    table = render.task_list_table(all_states, current.task.id if current else None)
     out = console()
     out.print(table)
     if current is not None:
@@ -342,22 +331,14 @@ def progress(workspace: Path | None) -> None:
     Example:
       dlcert progress
     """
-    from rich.table import Table
-
+    from grader import render
     from grader.progress import current_task, passed_tasks, states, summaries
 
     ws = _open_workspace(workspace)
     course = _course()
     all_states = states(course, ws)
-    table = Table(header_style="bold", box=None)
-    for column in ("module", "done", "percent", "attempts", "hints", "time", "next task"):
-        table.add_column(column, justify="right" if column in ("done", "percent", "attempts", "hints", "time") else "left")
-    for m in summaries(course, all_states):
-        bar = "█" * round(m.percent / 10) + "░" * (10 - round(m.percent / 10))
-        table.add_row(f"{m.folder}", f"{m.passed}/{m.tasks}", f"{bar} {m.percent:3.0f}%", str(m.attempts), str(m.hints),
-                      f"{m.seconds / 60:.0f} min", m.next_task or "[green]done[/]")
     out = console()
-    out.print(table)
+    out.print(render.progress_table(summaries(course, all_states), out.width))
     total = sum(s.task.spec.points for s in all_states)
     earned = sum(s.task.spec.points for s in all_states if s.done)
     out.print(f"[bold]{earned:g}/{total:g} points[/]")
