@@ -338,7 +338,10 @@ def progress(workspace: Path | None) -> None:
     course = _course()
     all_states = states(course, ws)
     out = console()
-    out.print(render.progress_table(summaries(course, all_states), out.width))
+    modules = summaries(course, all_states)
+    out.print(render.progress_table(modules, out.width))
+    if render.pictures(out):
+        out.print(render.progress_bars(modules, min(out.width, 100), out.color_system is not None))
     total = sum(s.task.spec.points for s in all_states)
     earned = sum(s.task.spec.points for s in all_states if s.done)
     out.print(f"[bold]{earned:g}/{total:g} points[/]")

@@ -8,7 +8,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from grader.results import Report, TaskResult
+from grader import plots
+from grader.results import Curve, Report, TaskResult
 
 STYLE = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow", "not_implemented": "dim"}
 ICON = {"passed": "✓", "failed": "✗", "error": "!", "timeout": "⏱", "not_implemented": "·"}
@@ -126,14 +127,42 @@ def progress_table(summaries: list, width: int = 80) -> Table:
     return table
 
 
-def diagnosis_panel(result: TaskResult) -> Panel:
-    """A failing task's explanation: what went wrong, the numbers, and where to go next."""
+def pictures(console: Console) -> bool:
+    """Whether to draw plots: only on a real terminal (never piped, redirected or with `--json`)."""
+    return console.is_terminal and not console.is_dumb_terminal
+
+
+def curve_picture(curve: Curve, width: int, color: bool = True) -> Group:
+    """The failing case drawn, with a line that names the first wrong point."""
+    parts = [Text.from_ansi(plots.curve(curve, width=width, color=color))]
+    first = curve.first_wrong
+    if first is not None:
+        got = "not finite" if curve.got[first] is None else f"{curve.got[first]:.6g}"
+        parts.append(Text(f"first wrong point (O): {curve.input} = {curve.x[first]:.6g}, expected "
+                          f"{curve.expected[first]:.6g}, yours {got}", style="bold"))
+    return Group(*parts)
+
+
+def progress_bars(summaries: list, width: int, color: bool = True) -> Text:
+    """Tasks passed per module, as bars (for a terminal)."""
+    return Text.from_ansi(plots.bars([m.folder for m in summaries], [m.percent for m in summaries], upper=100,
+                                     title="tasks passed per module (%)", width=width, color=color,
+                                     texts=[f"{m.passed}/{m.tasks}" if m.passed else "" for m in summaries]))
+
+
+def diagnosis_panel(result: TaskResult, picture: bool = False, width: int = 80, color: bool = True) -> Panel:
+    """A failing task's explanation: what went wrong, the numbers, and where to go next.
+
+    With `picture`, an element-wise task's failing case is also drawn (see `pictures`).
+    """
     parts: list = []
     d = result.diagnosis
     if d is not None:
         parts.append(Text(d.text))
         if d.details:
             parts.append(Text("\n".join(d.details), style="cyan"))
+        if picture and d.curve is not None:
+            parts.append(curve_picture(d.curve, width - 4, color))
     if result.output.strip():
         parts.append(Text("your code printed:\n" + result.output.strip()[-1500:], style="dim"))
     parts.append(Text(f"stuck? dlcert hint {result.task}", style="dim italic"))
@@ -143,8 +172,9 @@ def diagnosis_panel(result: TaskResult) -> Panel:
 def print_report(report: Report, console: Console) -> None:
     console.print(report_table(report, console.width))
     failing = [r for r in report.results if not r.passed and r.status != "not_implemented"]
+    picture, color = pictures(console), console.color_system is not None
     for result in failing[:MAX_DIAGNOSES]:
-        console.print(diagnosis_panel(result))
+        console.print(diagnosis_panel(result, picture, console.width, color))
     if len(failing) > MAX_DIAGNOSES:
         console.print(f"[dim]{len(failing) - MAX_DIAGNOSES} more failing task(s): check one at a time for details.[/]")
     for note in report.notes:
