@@ -242,7 +242,7 @@ def timing_bars(report: dict[str, Any], width: int, color: bool = True):
     device = report["device"] or "GPU"
     labels, seconds, colors = [], [], []
     for row in report["rows"]:
-        name = row["operation"].split(" incl.")[0] + (" +copies" if "incl." in row["operation"] else "")
+        name = row["operation"].split(" incl.")[0].split(",")[0] + (" +copies" if "incl." in row["operation"] else "")
         for who, value, hue in (("CPU", row["cpu_s"], "blue"), (device, row["device_s"], "green")):
             if value is not None and not (who == "CPU" and "incl." in row["operation"]):
                 labels.append(f"{name} · {who}")
