@@ -93,7 +93,7 @@ def advice(task: Task, verdict: CaseVerdict) -> str:
     """What to change, for the kind of the first problem (never "compare the values" when they agree)."""
     if isinstance(verdict.got, Rejected):
         return f"Return {' and '.join(task.spec.outputs)} as plain NumPy arrays or Python numbers" + (
-            f", as a tuple in that order." if len(task.spec.outputs) > 1 else ".")
+            ", as a tuple in that order." if len(task.spec.outputs) > 1 else ".")
     if verdict.mismatches:
         first = verdict.mismatches[0]
         if first.kind == "value":
