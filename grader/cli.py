@@ -90,6 +90,9 @@ def init(directory: Path) -> None:
 def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed: int | None, device: str) -> None:
     """Grade TARGETS (modules like `activations`, tasks like `activations.softmax`); none = all.
 
+    A target may also be written `02_activations`, `activations/softmax` or as the module's file,
+    `exercises/02_activations/activations.py`.
+
     Exit status: 0 when every checked task passed, 1 when any did not, 2 on a usage error.
 
     \b
@@ -159,12 +162,13 @@ def _state_of(ws, task_name: str | None):
         if state is None:
             raise click.ClickException("every task has passed (or is skipped): nothing is current")
         return state
-    if "." not in task_name:
-        raise click.UsageError(f"{task_name!r} is not a task id; tasks look like `activations.softmax` (see `dlcert list`)")
     try:
-        [task] = course.select([task_name])
+        exercise, task = course.resolve(task_name)
     except CourseError as exc:
         raise click.UsageError(str(exc)) from exc
+    if task is None:
+        raise click.UsageError(f"{task_name!r} is a module; name one of its tasks, e.g. `{exercise.tasks[0].id}` "
+                               "(see `dlcert list`)")
     return next(s for s in all_states if s.task.id == task.id)
 
 
@@ -177,24 +181,13 @@ def list_tasks(workspace: Path | None) -> None:
     Example:
       dlcert list
     """
-    from rich.table import Table
-
+    from grader import render
     from grader.progress import current_task, states
 
     ws = _open_workspace(workspace)
     all_states = states(_course(), ws)
     current = current_task(all_states)
-    table = Table(box=None, header_style="bold")
-    for column in ("", "task", "status", "points", "attempts"):
-        table.add_column(column)
-    folder = None
-    for s in all_states:
-        if s.task.exercise.folder != folder:
-            folder = s.task.exercise.folder
-            table.add_row("", f"[bold]{folder}[/] {s.task.exercise.spec.title}", "", "", "")
-        marker = "→" if current is not None and s.task.id == current.task.id else ""
-        style = {"passed": "green", "failed": "red", "error": "magenta", "timeout": "yellow", "skipped": "blue"}.get(s.label, "dim")
-        table.add_row(marker, f"  {s.task.id}", f"[{style}]{s.label}[/]", f"{s.task.spec.points:g}", str(s.attempts))
+    table = render.task_list_table(all_states, current.task.id if current else None)
     out = console()
     out.print(table)
     if current is not None:
@@ -203,27 +196,43 @@ def list_tasks(workspace: Path | None) -> None:
 
 @main.command()
 @click.argument("task", required=False)
+@click.option("--all", "show_all", is_flag=True, help="Show again every hint you have seen for TASK.")
+@click.option("--level", type=click.IntRange(min=1), help="Show hint number LEVEL (1 = the gentlest).")
 @WORKSPACE_OPTION
-def hint(task: str | None, workspace: Path | None) -> None:
+def hint(task: str | None, show_all: bool, level: int | None, workspace: Path | None) -> None:
     """Show the next hint for TASK (default: the current task); each call goes one level deeper.
 
     \b
     Examples:
       dlcert hint                       the current task
       dlcert hint activations.softmax
+      dlcert hint --all                 every hint seen so far, again
+      dlcert hint --level 1             the first hint, again
     """
     from grader.store import record_hint
 
+    if show_all and level is not None:
+        raise click.UsageError("--all and --level are alternatives; give one")
     ws = _open_workspace(workspace)
     state = _state_of(ws, task)
     hints = state.task.spec.hints
-    level = min(state.hints + 1, len(hints))
-    record_hint(ws.db_path, state.task.id, level)
+    if level is not None and level > len(hints):
+        raise click.UsageError(f"{state.task.id} has {len(hints)} hints; --level goes from 1 to {len(hints)}")
+    seen = min(state.hints, len(hints))
+    if show_all:
+        levels = list(range(1, max(seen, 1) + 1))
+    else:
+        levels = [level or min(seen + 1, len(hints))]
+    if max(levels) > state.hints:
+        record_hint(ws.db_path, state.task.id, max(levels))
     out = console()
-    out.print(f"[bold]Hint {level}/{len(hints)}[/] for {state.task.id}:")
-    out.print(hints[level - 1])
-    if level == len(hints):
+    for n in levels:
+        out.print(f"[bold]Hint {n}/{len(hints)}[/] for {state.task.id}:")
+        out.print(hints[n - 1])
+    if max(levels) == len(hints) and not show_all:
         out.print("[dim]That was the last hint. Once the task passes, `dlcert solution` shows the model solution.[/]")
+    elif show_all and seen < len(hints):
+        out.print(f"[dim]`dlcert hint {state.task.id}` shows the next one.[/]")
 
 
 @main.command()
@@ -302,17 +311,13 @@ def reset(target: str, workspace: Path | None) -> None:
     from grader.workspace import reset as reset_stub
 
     ws = _open_workspace(workspace)
-    course = _course()
-    module, _, name = target.partition(".")
     try:
-        exercise = course.exercise(module)
-        if name:
-            course.select([target])
-        saved = reset_stub(ws, exercise, name or None)
+        exercise, task = _course().resolve(target)
+        saved = reset_stub(ws, exercise, task.name if task else None)
     except (CourseError, WorkspaceError) as exc:
         raise click.UsageError(str(exc)) from exc
     out = console()
-    out.print(f"Restored the stub of {target}.")
+    out.print(f"Restored the stub of {task.id if task else exercise.folder}.")
     if saved:
         out.print(f"Your previous code is saved in {saved}")
 
@@ -326,29 +331,24 @@ def progress(workspace: Path | None) -> None:
     Example:
       dlcert progress
     """
-    from rich.table import Table
-
-    from grader.progress import current_task, states, summaries
+    from grader import render
+    from grader.progress import current_task, passed_tasks, states, summaries
 
     ws = _open_workspace(workspace)
     course = _course()
     all_states = states(course, ws)
-    table = Table(header_style="bold", box=None)
-    for column in ("module", "done", "percent", "attempts", "hints", "time", "next task"):
-        table.add_column(column, justify="right" if column in ("done", "percent", "attempts", "hints", "time") else "left")
-    for m in summaries(course, all_states):
-        bar = "█" * round(m.percent / 10) + "░" * (10 - round(m.percent / 10))
-        table.add_row(f"{m.folder}", f"{m.passed}/{m.tasks}", f"{bar} {m.percent:3.0f}%", str(m.attempts), str(m.hints),
-                      f"{m.seconds / 60:.0f} min", m.next_task or "[green]done[/]")
     out = console()
-    out.print(table)
+    modules = summaries(course, all_states)
+    out.print(render.progress_table(modules, out.width))
+    if render.pictures(out):
+        out.print(render.progress_bars(modules, min(out.width, 100), out.color_system is not None))
     total = sum(s.task.spec.points for s in all_states)
     earned = sum(s.task.spec.points for s in all_states if s.done)
     out.print(f"[bold]{earned:g}/{total:g} points[/]")
     current = current_task(all_states)
     if current is not None:
         out.print(f"Next: [bold]{current.task.id}[/]")
-    _print_readiness(out, ws, {s.task.id for s in all_states if s.done})
+    _print_readiness(out, ws, passed_tasks(all_states))
 
 
 def _print_readiness(out, ws, passed: set[str]) -> None:

@@ -18,6 +18,11 @@ class Mismatch:
     problem: str
     max_abs: float | None = None
     max_rel: float | None = None
+    kind: str = "value"
+    """What differs: `value` (numbers or exact values), `nonfinite`, `shape`, `dtype`, `type`
+    (another kind of object), `structure` (sequence length, dict keys) or `returned` (not plain data)."""
+    fix: str = ""
+    """What to change, when the comparison knows (e.g. "convert it with `.astype(np.float64)`")."""
 
 
 def name_outputs(value: Any, names: list[str]) -> dict[str, Any] | Rejected:
@@ -55,16 +60,16 @@ def compare(got: Any, want: Any, how: Comparison, tol: Tolerance, path: str = "o
     if how == "info":
         return []
     if isinstance(got, Rejected):
-        return [Mismatch(path, f"returned {got.what}")]
+        return [Mismatch(path, f"returned {got.what}", kind="returned")]
     if isinstance(how, Bound):
         return _bound(got, how, path)
     if isinstance(want, (list, tuple)):
         if not isinstance(got, (list, tuple)) or len(got) != len(want):
-            return [Mismatch(path, f"expected a sequence of {len(want)} items, got {_describe(got)}")]
+            return [Mismatch(path, f"expected a sequence of {len(want)} items, got {_describe(got)}", kind="structure")]
         return [m for i, (g, w) in enumerate(zip(got, want)) for m in compare(g, w, how, tol, f"{path}[{i}]")]
     if isinstance(want, dict):
         if not isinstance(got, dict) or set(got) != set(want):
-            return [Mismatch(path, f"expected a dict with keys {sorted(want)}, got {_describe(got)}")]
+            return [Mismatch(path, f"expected a dict with keys {sorted(want)}, got {_describe(got)}", kind="structure")]
         return [m for k in want for m in compare(got[k], want[k], how, tol, f"{path}[{k!r}]")]
     if want is None or isinstance(want, str) or how == "exact" or isinstance(want, bool):
         return _exact(got, want, path)
@@ -74,13 +79,15 @@ def compare(got: Any, want: Any, how: Comparison, tol: Tolerance, path: str = "o
 def _exact(got: Any, want: Any, path: str) -> list[Mismatch]:
     if isinstance(want, np.ndarray) or isinstance(got, np.ndarray):
         if not isinstance(got, np.ndarray) or not isinstance(want, np.ndarray) or got.shape != want.shape:
-            return [Mismatch(path, f"expected {_describe(want)}, got {_describe(got)}")]
+            kind = "shape" if isinstance(got, np.ndarray) and isinstance(want, np.ndarray) else "type"
+            return [Mismatch(path, f"expected {_describe(want)}, got {_describe(got)}", kind=kind)]
         if not np.array_equal(got, want):
             return [Mismatch(path, f"values differ at {int(np.sum(got != want))} of {got.size} positions")]
         return []
     if not _same_kind(got, want) or got != want:
-        return [Mismatch(path, f"expected {want!r}, got {got!r}" if _same_kind(got, want) else
-                         f"expected {want!r}, got {_describe(got)}")]
+        if _same_kind(got, want):
+            return [Mismatch(path, f"expected {want!r}, got {got!r}")]
+        return [Mismatch(path, f"expected {want!r}, got {_describe(got)}", kind="type")]
     return []
 
 
@@ -96,24 +103,34 @@ def _same_kind(got: Any, want: Any) -> bool:
 def _close(got: Any, want: Any, tol: Tolerance, path: str) -> list[Mismatch]:
     want_arr = np.asarray(want)
     if isinstance(got, bool) or not isinstance(got, (int, float, np.ndarray)):
-        return [Mismatch(path, f"expected {'a number' if want_arr.ndim == 0 else 'an np.ndarray'}, got {_describe(got)}")]
+        if want_arr.ndim == 0:
+            return [Mismatch(path, f"expected a number, got {_describe(got)}", kind="type",
+                             fix="return a Python float (`float(value)`)")]
+        return [Mismatch(path, f"expected an np.ndarray, got {_describe(got)}", kind="type",
+                         fix="return an np.ndarray (`np.asarray(value, dtype=np.float64)`)")]
     got_arr = np.asarray(got)
     if got_arr.shape != want_arr.shape:
         expected = "a scalar" if want_arr.ndim == 0 else f"shape {want_arr.shape}"
-        return [Mismatch(path, f"shape {got_arr.shape}, expected {expected}")]
+        fix = ("return one number: reduce over every element and convert with `float(...)`" if want_arr.ndim == 0
+               else "check each reduction's `axis=` and `keepdims=`, and any reshape or `np.newaxis`")
+        return [Mismatch(path, f"shape {got_arr.shape}, expected {expected}", kind="shape", fix=fix)]
     if want_arr.dtype.kind in "biu":
         kind = "a boolean" if want_arr.dtype.kind == "b" else "an integer"
         if (got_arr.dtype.kind == "b") != (want_arr.dtype.kind == "b") or got_arr.dtype.kind not in "biu":
-            return [Mismatch(path, f"dtype {got_arr.dtype}, expected {kind} array")]
+            cast = "bool" if want_arr.dtype.kind == "b" else "np.int64"
+            return [Mismatch(path, f"dtype {got_arr.dtype}, expected {kind} array", kind="dtype",
+                             fix=f"convert it with `.astype({cast})`")]
         return _exact(got_arr, want_arr, path)
     if isinstance(got, np.ndarray) and got.dtype != np.float64 and want_arr.ndim > 0:
-        return [Mismatch(path, f"dtype {got.dtype}, expected float64")]
+        return [Mismatch(path, f"dtype {got.dtype}, expected float64", kind="dtype",
+                         fix="return float64: `.astype(np.float64)`, or better find where float32 came in "
+                             "(a `dtype=np.float32`, an `np.float32(...)`)")]
     got_f, want_f = got_arr.astype(np.float64), want_arr.astype(np.float64)
     finite = np.isfinite(want_f)
     if np.any(finite & ~np.isfinite(got_f)):
         bad = int(np.sum(finite & ~np.isfinite(got_f)))
         return [Mismatch(path, f"{bad} non-finite value(s) (nan or inf) where the reference is finite",
-                         float("inf"), float("inf"))]
+                         float("inf"), float("inf"), kind="nonfinite")]
     with np.errstate(all="ignore"):
         diff = np.abs(got_f - want_f)
         same_special = (got_f == want_f) | (np.isnan(got_f) & np.isnan(want_f))
@@ -131,7 +148,7 @@ def _bound(got: Any, bound: Bound, path: str) -> list[Mismatch]:
     if isinstance(got, bool) or not isinstance(got, (int, float)) and not (
         isinstance(got, np.ndarray) and got.ndim == 0
     ):
-        return [Mismatch(path, f"expected a number, got {_describe(got)}")]
+        return [Mismatch(path, f"expected a number, got {_describe(got)}", kind="type")]
     value = float(got)
     if bound.at_least is not None and not value >= bound.at_least:
         return [Mismatch(path, f"{value:.4g} is below the required {bound.at_least:g}")]

@@ -170,32 +170,81 @@ class Course:
         return [t for e in self.exercises for t in e.tasks]
 
     def exercise(self, module: str) -> Exercise:
-        for e in self.exercises:
-            if module in (e.module, e.folder):
-                return e
-        raise CourseError(_unknown("module", module, [e.module for e in self.exercises]))
+        found = self._find(module)
+        if found is None:
+            raise CourseError(_unknown("module", module, [e.module for e in self.exercises]))
+        return found
 
     def select(self, targets: list[str] | tuple[str, ...]) -> list[Task]:
-        """The tasks that `targets` name (modules or `module.task`), in course order; all when empty."""
+        """The tasks that `targets` name (see `resolve`), in course order; all when empty."""
         if not targets:
             return self.tasks
         chosen: set[str] = set()
         for target in targets:
-            module, _, name = target.partition(".")
-            exercise = self.exercise(module)
-            if not name:
-                chosen.update(t.id for t in exercise.tasks)
-                continue
-            names = [t.name for t in exercise.tasks]
-            if name not in names:
-                raise CourseError(_unknown("task", target, [f"{exercise.module}.{n}" for n in names]))
-            chosen.add(f"{exercise.module}.{name}")
+            exercise, task = self.resolve(target)
+            chosen.update(t.id for t in exercise.tasks if task is None or t.name == task.name)
         return [t for t in self.tasks if t.id in chosen]
+
+    def resolve(self, target: str) -> tuple[Exercise, Task | None]:
+        """The module (and task) a learner's target names, in any form they type first.
+
+        A module is `activations` or `02_activations`; a task is `activations.softmax`,
+        `activations/softmax` (either module form) or its bare name when no other module has a task
+        of that name (`softmax`); a path to a module file or folder
+        (`exercises/02_activations/activations.py`, `activations.py`) names its module.
+        Anything else is a CourseError that suggests the closest names.
+        """
+        text = target.strip().replace("\\", "/").rstrip("/")
+        parts = [p for p in text.split("/") if p not in ("", ".")]
+        if not parts:
+            raise CourseError(f"empty target {target!r}; name a module (`activations`) or a task (`activations.softmax`)")
+        last = parts[-1]
+        if last.endswith(".py"):
+            module, name = last[:-3], ""
+            if len(parts) > 1 and FOLDER_PATTERN.match(parts[-2]) and self._find(parts[-2]) is not self._find(module):
+                raise CourseError(f"{target!r}: {last} is not the module file of {parts[-2]}")
+        elif len(parts) > 1 and self._find(parts[-2]) is not None and self._find(last) is None:
+            module, name = parts[-2], last
+        else:
+            module, _, name = last.partition(".")
+        exercise = self._find(module)
+        if exercise is None and not name:
+            owners = [t for t in self.tasks if t.name == module]
+            if len(owners) == 1:  # a bare task name, as the grouped tables show it
+                return owners[0].exercise, owners[0]
+        if exercise is None:
+            raise CourseError(_unknown("module", target, self._names()))
+        if not name:
+            return exercise, None
+        task = next((t for t in exercise.tasks if t.name == name), None)
+        if task is None:
+            raise CourseError(_unknown("task", target, [t.id for t in exercise.tasks]))
+        return exercise, task
+
+    def _find(self, module: str) -> Exercise | None:
+        return next((e for e in self.exercises if module in (e.module, e.folder)), None)
+
+    def _names(self) -> list[str]:
+        """What a target may name: modules and task ids (bare task names point to their ids)."""
+        return [e.module for e in self.exercises] + [t.id for t in self.tasks]
 
 
 def _unknown(kind: str, name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3)
-    hint = f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"
+    """An error that suggests the closest of `known` (modules and `module.task` ids).
+
+    A bare word is matched against modules and against task names (`softmax` finds
+    `activations.softmax`); a dotted one against task ids.
+    """
+    key = name.strip().replace("\\", "/").rstrip("/").split("/")[-1]
+    if "." in key:
+        close = difflib.get_close_matches(key, known, n=3, cutoff=0.7)
+    else:
+        by_task = {k.rpartition(".")[2]: k for k in known if "." in k}
+        modules = [k for k in known if "." not in k]
+        close = [by_task[key]] if key in by_task else []
+        close += difflib.get_close_matches(key, modules, n=3) + [by_task[t] for t in difflib.get_close_matches(key, list(by_task), n=3)]
+    close = list(dict.fromkeys(close))[:3]
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; known modules: {', '.join(k for k in known if '.' not in k)}"
     return f"unknown {kind} {name!r}{hint}"
 
 

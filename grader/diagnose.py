@@ -1,16 +1,17 @@
 """Explain a failing task: its smallest failing case, the error figures, and the known mistake it matches."""
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from grader import trusted
+from grader import drive, trusted
 from grader.cases import Case
 from grader.compare import Mismatch, compare, name_outputs, relative_error
 from grader.course import Bound, Task
-from grader.results import Diagnosis
+from grader.results import Curve, Diagnosis
 from grader.wire import Rejected
 
 
@@ -25,6 +26,14 @@ class CaseVerdict:
     want: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     errored: bool = False
+    modified: list[str] = field(default_factory=list)
+    """The arguments the learner's code changed in place."""
+
+    def note_modified(self, names: list[str]) -> None:
+        """Record arguments changed in place as a problem of this case."""
+        if names:
+            self.modified += names
+            self.problems.append(f"modified its input {', '.join(names)} in place")
 
     @property
     def passed(self) -> bool:
@@ -62,7 +71,10 @@ def diagnose(task: Task, verdict: CaseVerdict) -> Diagnosis:
     if mistake:
         text += f" This looks like a classic mistake, `{mistake.name}`: {mistake.explanation}"
     elif not verdict.errored:
-        text += " Compare your output with the expected values below, element by element."
+        text += " " + advice(task, verdict)
+    others = verdict.problems[max(1, len(verdict.mismatches)):]
+    if others:
+        text += " Also: " + "; ".join(others) + "."
     details = [f"input {name} = {show(value)}" for name, value in verdict.case.args.items()]
     details += _outputs_table(task, verdict)
     details += [f"warning: {w}" for w in verdict.warnings]
@@ -73,7 +85,33 @@ def diagnose(task: Task, verdict: CaseVerdict) -> Diagnosis:
         max_rel_error=_finite_or_none(max_rel),
         text=text,
         details=details,
+        curve=curve(task, verdict),
     )
+
+
+def advice(task: Task, verdict: CaseVerdict) -> str:
+    """What to change, for the kind of the first problem (never "compare the values" when they agree)."""
+    if isinstance(verdict.got, Rejected):
+        return f"Return {' and '.join(task.spec.outputs)} as plain NumPy arrays or Python numbers" + (
+            ", as a tuple in that order." if len(task.spec.outputs) > 1 else ".")
+    if verdict.mismatches:
+        first = verdict.mismatches[0]
+        if first.kind == "value":
+            return "Compare your output with the expected values below, element by element."
+        if first.kind == "nonfinite":
+            return ("Find the step that overflows or divides by zero on this input (an exp of a large number, "
+                    "a log of 0, 0/0); the values below show where.")
+        if first.fix:
+            return f"{first.fix[0].upper()}{first.fix[1:]}."
+        return "Return the same kind of value as the expected one below."
+    if _warned(verdict):
+        return ("Your values are right, but this case must run without a warning: rewrite the step that "
+                f"overflows or divides by zero (`dlcert hint {task.id}`).")
+    if verdict.modified:
+        copies = "; ".join(f"`{name} = {name}.copy()`" for name in verdict.modified)
+        return (f"Your values are right, but the caller's array changed. Work on a copy: start with {copies}, "
+                f"or write `x = x - m` instead of `x -= m` (an in-place operator changes the caller's array).")
+    return "See the values below."
 
 
 def _finite_or_none(value: float | None) -> float | None:
@@ -102,8 +140,17 @@ def _outputs_table(task: Task, verdict: CaseVerdict) -> list[str]:
 
 
 def match_mistake(task: Task, verdict: CaseVerdict):
-    """The first known mistake whose output on this case is the learner's output, or None."""
-    if not isinstance(verdict.got, dict):
+    """The first known mistake that fails this case the way the learner's code does, or None.
+
+    A mistake is named only for a failure of its own kind: when the learner's outputs differ from the
+    reference, the mistake's outputs must differ too and equal the learner's; when the learner's values
+    are right but a stability case warned, the mistake must warn the same way with the right values.
+    A correct result that fails for another reason (modified input, float32, a list) names nothing.
+    """
+    if not isinstance(verdict.got, dict) or not isinstance(verdict.want, dict):
+        return None
+    wrong_values, warned = bool(verdict.mismatches), _warned(verdict)
+    if not wrong_values and not warned:
         return None
     for mistake in task.spec.mistakes:
         outcome = trusted.run(task, verdict.case, mistake.name)
@@ -112,11 +159,75 @@ def match_mistake(task: Task, verdict: CaseVerdict):
         theirs = name_outputs(outcome.outputs, task.spec.outputs)
         if isinstance(theirs, Rejected):
             continue
-        if verdict.case.stable and bool(outcome.warnings) != bool(verdict.warnings):
+        if not all(_same(task, name, verdict.got.get(name), theirs.get(name), verdict.want) for name in task.spec.outputs):
             continue
-        if all(_same(task, name, verdict.got.get(name), theirs.get(name), verdict.want) for name in task.spec.outputs):
+        their_values = any(compare(theirs.get(name), verdict.want.get(name), task.spec.comparison(name), task.spec.tolerance)
+                           for name in task.spec.outputs)
+        they_warned = verdict.case.stable and bool(outcome.warnings)
+        if wrong_values and their_values and (not verdict.case.stable or they_warned == warned):
+            return mistake
+        if not wrong_values and not their_values and they_warned and set(outcome.warnings) & set(verdict.warnings):
             return mistake
     return None
+
+
+def curve(task: Task, verdict: CaseVerdict) -> Curve | None:
+    """The failing case as points (input value, expected, got) when the task is element-wise there.
+
+    Only when values differ, the task has one output and no harness, and the output has the first
+    argument's shape; element-wise means the model solution's output at one position depends on the
+    input at that position alone, which is checked by nudging each input element in turn.
+    """
+    if not any(m.kind in ("value", "nonfinite") for m in verdict.mismatches) or len(task.spec.outputs) != 1:
+        return None
+    if trusted.harness_driver(task) is not None or not verdict.case.args or not isinstance(verdict.got, dict):
+        return None
+    name, x = next(iter(verdict.case.args.items()))
+    output = task.spec.outputs[0]
+    got, want = verdict.got.get(output), (verdict.want or {}).get(output)
+    arrays = (x, got, want)
+    if not all(isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.shape == x.shape for a in arrays):
+        return None
+    if not 2 <= x.size <= MAX_CURVE_POINTS or not _elementwise(task, verdict.case.args, name):
+        return None
+    order = np.argsort(x.ravel(), kind="stable")
+    xs, ws, gs = x.ravel()[order], want.ravel()[order], got.ravel()[order]
+    tol = task.spec.tolerance
+    with np.errstate(all="ignore"):
+        wrong = ~(np.isfinite(gs) & (np.abs(gs - ws) <= tol.atol + tol.rtol * np.abs(ws)))
+    return Curve(input=name, output=output, x=_points(xs), expected=_points(ws), got=_points(gs),
+                 wrong=[bool(w) for w in wrong])
+
+
+MAX_CURVE_POINTS = 200
+"""Larger inputs are not drawn (and would cost one model-solution call per element to classify)."""
+
+
+def _points(values: np.ndarray) -> list[float | None]:
+    return [float(v) if np.isfinite(v) else None for v in values]
+
+
+def _elementwise(task: Task, args: dict[str, Any], first: str) -> bool:
+    """Whether nudging one element of `first` changes the model solution's output at that element only."""
+    solution = trusted.implementation(task)
+    base = drive.call(task.name, solution, None, copy.deepcopy(args))
+    if base.error is not None or not isinstance(base.outputs, np.ndarray) or base.outputs.shape != args[first].shape:
+        return False
+    for i in range(args[first].size):
+        nudged = copy.deepcopy(args)
+        nudged[first].flat[i] += 1.0
+        out = drive.call(task.name, solution, None, nudged).outputs
+        if not isinstance(out, np.ndarray) or out.shape != base.outputs.shape:
+            return False
+        changed = ~((out == base.outputs) | (np.isnan(out) & np.isnan(base.outputs)))
+        changed.flat[i] = False
+        if changed.any():
+            return False
+    return True
+
+
+def _warned(verdict: CaseVerdict) -> bool:
+    return verdict.case.stable and bool(verdict.warnings)
 
 
 def _same(task: Task, name: str, got: Any, theirs: Any, want: dict | None) -> bool:

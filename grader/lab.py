@@ -226,9 +226,35 @@ def render(report: dict[str, Any], console) -> None:
         speedup = f"{row['speedup']:.1f}×" if row["speedup"] else "–"
         table.add_row(row["operation"], fmt_seconds(row["cpu_s"]), fmt_seconds(row["device_s"]), speedup, guide)
     console.print(table)
+    if console.is_terminal and not console.is_dumb_terminal:
+        console.print(timing_bars(report, min(console.width, 100), console.color_system is not None))
     console.print(f"torch {report['torch']}; median of {report['repeats']} runs after {report['warmup']} warm-up run(s).")
     for note in report["notes"]:
         console.print(f"• {note}")
+
+
+def timing_bars(report: dict[str, Any], width: int, color: bool = True):
+    """The CPU and device times of every row, and the host-to-device copy, as bars on a log scale."""
+    from rich.text import Text
+
+    from grader import plots
+
+    device = report["device"] or "GPU"
+    labels, seconds, colors = [], [], []
+    for row in report["rows"]:
+        name = row["operation"].split(" incl.")[0].split(",")[0] + (" +copies" if "incl." in row["operation"] else "")
+        for who, value, hue in (("CPU", row["cpu_s"], "blue"), (device, row["device_s"], "green")):
+            if value is not None and not (who == "CPU" and "incl." in row["operation"]):
+                labels.append(f"{name} · {who}")
+                seconds.append(value)
+                colors.append(hue)
+    transfer = report.get("transfer")
+    if transfer:
+        labels.append(f"copy {transfer['bytes'] / 2**20:.0f} MiB to {device}")
+        seconds.append(transfer["seconds"])
+        colors.append("yellow")
+    return Text.from_ansi(plots.bars(labels, seconds, title="time per run (log scale)", width=width, colors=colors,
+                                     texts=[fmt_seconds(v) for v in seconds], time_axis=True, color=color))
 
 
 @click.group()

@@ -210,7 +210,5 @@ def evaluate_case(task: Task, case: Case, case_run: sandboxing.CaseRun, referenc
     if case.stable and case_run.warnings:
         verdict.problems.append(f"raised a warning on a stability case ({case_run.warnings[0]})")
     if trusted.harness_driver(task) is None:
-        changed = unchanged(case.args, case_run.inputs_after)
-        if changed:
-            verdict.problems.append(f"modified its input {', '.join(changed)} in place (work on a copy)")
+        verdict.note_modified(unchanged(case.args, case_run.inputs_after))
     return verdict

@@ -66,6 +66,20 @@ def states(course: Course, ws: Workspace) -> list[TaskState]:
     return out
 
 
+def passed_tasks(all_states: list[TaskState]) -> set[str]:
+    """The ids of the tasks whose latest check passed: what readiness counts as done."""
+    return {s.task.id for s in all_states if s.done}
+
+
+def workspace_passed_tasks(start=None) -> set[str]:
+    """`passed_tasks` of the workspace at or above `start` (default: the current folder); empty outside one."""
+    from grader.course import load_course
+    from grader.workspace import find_workspace, open_workspace
+
+    root = find_workspace(start)
+    return passed_tasks(states(load_course(), open_workspace(root))) if root else set()
+
+
 def current_task(all_states: list[TaskState]) -> TaskState | None:
     """The first task that has not passed and is not skipped (rustlings' "current exercise")."""
     return next((s for s in all_states if not s.done and not s.skipped), None)

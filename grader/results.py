@@ -19,6 +19,28 @@ class Check:
 
 
 @dataclass
+class Curve:
+    """An element-wise task's failing case as points to draw: the input against both outputs.
+
+    Sorted by the input; a non-finite value is None (JSON has no nan). An optional extra key of the
+    `--json` diagnosis; the terminal renderer draws it.
+    """
+
+    input: str
+    """The argument on the x axis (the task's first argument)."""
+    output: str
+    x: list[float]
+    expected: list[float | None]
+    got: list[float | None]
+    wrong: list[bool]
+    """Where the learner's value is outside the tolerance (or non-finite)."""
+
+    @property
+    def first_wrong(self) -> int | None:
+        return next((i for i, w in enumerate(self.wrong) if w), None)
+
+
+@dataclass
 class Diagnosis:
     """Why a task did not pass, for a person; `null` in JSON when it passed."""
 
@@ -32,6 +54,14 @@ class Diagnosis:
     """One paragraph that explains what went wrong."""
     details: list[str] = field(default_factory=list)
     """Extra lines (inputs, expected, got, per-output errors), shown by the terminal renderer."""
+    curve: Curve | None = None
+    """For element-wise tasks whose values differ: the points to draw (an optional extra key)."""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Diagnosis":
+        data = dict(data)
+        data["curve"] = Curve(**data["curve"]) if data.get("curve") else None
+        return cls(**data)
 
 
 @dataclass
@@ -57,7 +87,7 @@ class TaskResult:
     def from_dict(cls, data: dict[str, Any]) -> "TaskResult":
         data = dict(data)
         data["checks"] = [Check(**c) for c in data.get("checks", [])]
-        data["diagnosis"] = Diagnosis(**data["diagnosis"]) if data.get("diagnosis") else None
+        data["diagnosis"] = Diagnosis.from_dict(data["diagnosis"]) if data.get("diagnosis") else None
         return cls(**data)
 
     def __repr__(self) -> str:

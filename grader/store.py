@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS attempts (
     id INTEGER PRIMARY KEY,
@@ -18,7 +18,9 @@ CREATE TABLE IF NOT EXISTS attempts (
     max_score REAL NOT NULL,
     code_hash TEXT NOT NULL,
     seed INTEGER,
-    duration REAL NOT NULL DEFAULT 0
+    duration REAL NOT NULL DEFAULT 0,
+    checks INTEGER NOT NULL DEFAULT 1,
+    passed_any INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS attempts_task ON attempts(task, at);
 CREATE TABLE IF NOT EXISTS hints (
@@ -32,6 +34,15 @@ CREATE TABLE IF NOT EXISTS skips (
     at REAL NOT NULL
 );
 """
+
+_MIGRATIONS = {
+    1: [  # v2: one row per version of the code; re-checks of it are counted, and a pass is kept
+        "ALTER TABLE attempts ADD COLUMN checks INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE attempts ADD COLUMN passed_any INTEGER NOT NULL DEFAULT 0",
+        "UPDATE attempts SET passed_any = (status = 'passed')",
+    ],
+}
+"""Statements that bring a database from version N to N + 1."""
 
 
 class StoreError(Exception):
@@ -52,9 +63,9 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         if version > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer dlcert (schema {version}); upgrade dlcert")
         if version < SCHEMA_VERSION:
-            with db:
-                db.executescript(_SCHEMA)
-                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            steps = [s for v in range(version, SCHEMA_VERSION) if version for s in _MIGRATIONS[v]]
+            db.executescript("BEGIN;\n" + "".join(f"{s};\n" for s in steps) + _SCHEMA
+                             + f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
         with db:
             yield db
     except sqlite3.DatabaseError as exc:
@@ -63,15 +74,38 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def record_attempts(path: Path, rows: list[tuple[str, str, float, float, str, int | None, float]]) -> None:
-    """Record (task, status, score, max_score, code_hash, seed, duration) rows in one transaction."""
+def record_attempts(path: Path, rows: list[tuple[str, str, float, float, str, int | None, float]]) -> int:
+    """Record (task, status, score, max_score, code_hash, seed, duration) rows in one transaction.
+
+    A row is a new attempt only when the task's code (or the seed) differs from its latest attempt's;
+    a re-check of the same code updates that attempt's result instead, so re-saving without a change
+    neither counts as trying again nor adds to the time spent. A task that is still a stub is not
+    tried again when another task of its file changes. (`code_hash` is the module file's, so an edit
+    of one function still counts for the implemented tasks beside it.) Returns how many were added.
+    """
     now = time.time()
+    added = 0
     with connect(path) as db:
-        db.executemany(
-            "INSERT INTO attempts (at, task, status, score, max_score, code_hash, seed, duration)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(now, *row) for row in rows],
-        )
+        for task, status, score, max_score, code_hash, seed, duration in rows:
+            latest = db.execute(
+                "SELECT id, code_hash, seed, status FROM attempts WHERE task = ? ORDER BY at DESC, id DESC LIMIT 1",
+                (task,),
+            ).fetchone()
+            still_a_stub = latest is not None and status == latest[3] == "not_implemented"
+            if latest is not None and ((latest[1], latest[2]) == (code_hash, seed) or still_a_stub):
+                db.execute(
+                    "UPDATE attempts SET status = ?, score = ?, max_score = ?, duration = ?, checks = checks + 1,"
+                    " passed_any = MAX(passed_any, ?) WHERE id = ?",
+                    (status, score, max_score, duration, status == "passed", latest[0]),
+                )
+                continue
+            db.execute(
+                "INSERT INTO attempts (at, task, status, score, max_score, code_hash, seed, duration, passed_any)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (now, task, status, score, max_score, code_hash, seed, duration, status == "passed"),
+            )
+            added += 1
+    return added
 
 
 def task_history(path: Path) -> dict[str, dict]:
@@ -80,10 +114,10 @@ def task_history(path: Path) -> dict[str, dict]:
     if not path.exists():
         return history
     with connect(path) as db:
-        for task, status, at in db.execute("SELECT task, status, at FROM attempts ORDER BY at, id"):
+        for task, status, at, passed_any in db.execute("SELECT task, status, at, passed_any FROM attempts ORDER BY at, id"):
             row = history.setdefault(task, _empty())
             row["status"] = status
-            row["passed_ever"] = row["passed_ever"] or status == "passed"
+            row["passed_ever"] = row["passed_ever"] or bool(passed_any)
             row["attempts"] += 1
             row["times"].append(at)
         for task, level in db.execute("SELECT task, MAX(level) FROM hints GROUP BY task"):

@@ -83,6 +83,44 @@ def test_list_hint_skip_and_the_current_task(ws, runner):
     assert f"Next: {first}" in run(runner, ws, "list").output
 
 
+def test_hint_all_and_level_reread_earlier_hints(ws, runner):
+    task = COURSE.select(["activations.softmax"])[0]
+    hints = task.spec.hints
+    run(runner, ws, "hint", task.id)
+    run(runner, ws, "hint", task.id)
+    again = run(runner, ws, "hint", task.id, "--all").output
+    assert "Hint 1/" in again and "Hint 2/" in again and f"Hint 3/" not in again
+    assert hints[0][:30] in " ".join(again.split()) and hints[1][:30] in " ".join(again.split())
+    first = run(runner, ws, "hint", task.id, "--level", "1").output
+    assert "Hint 1/" in first and "Hint 2/" not in first
+    assert "Hint 3/" in run(runner, ws, "hint", task.id).output  # --all and --level did not go deeper
+    assert run(runner, ws, "hint", task.id, "--level", str(len(hints) + 1)).exit_code == 2
+
+
+@pytest.mark.parametrize("target", ["02_activations/softmax", "activations/softmax", "02_activations.softmax"])
+def test_every_command_takes_the_target_forms_a_learner_types(ws, runner, target):
+    assert "for activations.softmax" in run(runner, ws, "hint", target).output
+    assert "Skipped activations.softmax" in run(runner, ws, "skip", target).output
+    assert run(runner, ws, "reset", target).exit_code == 0
+
+
+def test_check_and_reset_take_a_module_file_path(ws, runner):
+    solve(ws)
+    result = run(runner, ws, "check", f"exercises/{NEURONS.folder}/neurons.py", "--json")
+    assert result.exit_code == 0 and {r["task"] for r in json.loads(result.stdout)["results"]} == {
+        t.id for t in NEURONS.tasks}
+    assert run(runner, ws, "reset", str(ws / "exercises" / NEURONS.folder / "neurons.py")).exit_code == 0
+    assert (ws / "exercises" / NEURONS.folder / "neurons.py").read_text() == NEURONS.stub_path.read_text()
+
+
+def test_a_module_where_a_task_is_needed_is_a_usage_error_and_a_bare_task_name_is_its_task(ws, runner):
+    module = run(runner, ws, "hint", "activations")
+    assert module.exit_code == 2 and "is a module" in module.stderr
+    assert "for activations.softmax" in run(runner, ws, "hint", "softmax").output
+    close = run(runner, ws, "hint", "sofmax")
+    assert close.exit_code == 2 and "did you mean activations.softmax" in close.stderr
+
+
 def test_solution_only_after_passing(ws, runner):
     task = "neurons.perceptron"
     refused = run(runner, ws, "solution", task)

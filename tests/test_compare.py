@@ -86,3 +86,19 @@ def test_unchanged_names_modified_inputs():
     before = {"x": np.ones(2), "w": [np.ones(2)], "k": 3}
     assert unchanged(before, {"x": np.ones(2), "w": [np.ones(2)], "k": 3}) == []
     assert unchanged(before, {"x": np.zeros(2), "w": [np.zeros(2)], "k": 3}) == ["x", "w"]
+
+
+def test_each_mismatch_has_a_kind_and_a_fix_where_one_is_known():
+    kinds = {
+        "value": compare(np.array([1.0, 2.5]), np.array([1.0, 2.0]), "allclose", TOL),
+        "nonfinite": compare(np.array([np.nan]), np.array([0.0]), "allclose", TOL),
+        "shape": compare(np.zeros((2, 1)), np.zeros(2), "allclose", TOL),
+        "dtype": compare(np.zeros(2, np.float32), np.zeros(2), "allclose", TOL),
+        "type": compare([0.0, 0.0], np.zeros(2), "allclose", TOL),
+        "structure": compare([np.zeros(2)], [np.zeros(2), np.zeros(2)], "allclose", TOL),
+    }
+    for kind, [m] in kinds.items():
+        assert m.kind == kind
+    assert "`.astype(np.float64)`" in kinds["dtype"][0].fix
+    assert "np.asarray" in kinds["type"][0].fix
+    assert "`.astype(np.int64)`" in compare(np.array([1.0]), np.array([1]), "allclose", TOL)[0].fix

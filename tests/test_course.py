@@ -1,4 +1,5 @@
 """course: exercise metadata is typed data; errors name the file and line."""
+import re
 import shutil
 
 import pytest
@@ -47,6 +48,31 @@ def test_selecting_targets(toy_course):
         toy_course.select(["toy.splt"])
     with pytest.raises(CourseError, match="unknown module"):
         toy_course.select(["nothing"])
+
+
+@pytest.mark.parametrize("target, task", [
+    ("toy", None), ("01_toy", None), ("toy.split", "split"), ("01_toy.split", "split"), ("toy/split", "split"),
+    ("01_toy/split", "split"), ("exercises/01_toy/toy.py", None), ("./exercises/01_toy/toy.py", None),
+    ("/home/me/ws/exercises/01_toy/toy.py", None), ("toy.py", None), ("exercises/01_toy/", None),
+    ("exercises\\01_toy\\toy.py", None), ("split", "split"),
+])
+def test_targets_in_the_forms_a_learner_types(toy_course, target, task):
+    exercise, found = toy_course.resolve(target)
+    assert exercise.module == "toy" and (found.name if found else None) == task
+
+
+@pytest.mark.parametrize("target, suggestion", [
+    ("splt", "did you mean toy.split?"), ("toyy", "did you mean toy?"),
+    ("toy/splt", "did you mean toy.split?"), ("nothing", "known modules: toy"),
+])
+def test_an_unknown_target_suggests_the_closest_names(toy_course, target, suggestion):
+    with pytest.raises(CourseError, match=re.escape(suggestion)):
+        toy_course.resolve(target)
+
+
+def test_a_file_path_must_match_its_folder(toy_course):
+    with pytest.raises(CourseError, match="not the module file"):
+        toy_course.resolve("exercises/01_toy/other.py")
 
 
 def test_the_real_course_has_every_module_of_the_contract():

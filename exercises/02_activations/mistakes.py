@@ -140,6 +140,12 @@ def softmax__sums_over_everything(x, axis=-1):
     return e / np.sum(e)
 
 
+def softmax__global_max_shift(x, axis=-1):
+    # Shifts every row by the max of the whole array: a row far below it underflows to 0 / 0.
+    e = np.exp(x - np.max(x))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
 def softmax_backward__elementwise_derivative(x, grad_out, axis=-1):
     # s * (1 - s) is only the diagonal of the Jacobian; the off-diagonal -s_i s_j terms are lost.
     s = softmax(x, axis=axis)

@@ -101,6 +101,14 @@ class Adam__decoupled_decay(Adam):
         _adam_step(self, grads, decoupled=True)
 
 
+class Adam__step_off_by_one(Adam):
+    """The step counter starts at 1 and is incremented before use: the first step's t is 2."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.t = 1
+
+
 class AdamW__coupled_decay(AdamW):
     def step(self, grads):
         _adam_step(self, grads, decoupled=False)

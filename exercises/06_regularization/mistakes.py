@@ -172,3 +172,14 @@ class EarlyStopping__ignores_min_delta(EarlyStopping):
         else:
             self.bad_steps += 1
         return self.bad_steps >= self.patience
+
+
+class EarlyStopping__one_step_late(EarlyStopping):
+    def step(self, val_loss, weights):
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss = val_loss
+            self.best_weights = [np.array(w, copy=True) for w in weights]
+            self.bad_steps = 0
+        else:
+            self.bad_steps += 1
+        return self.bad_steps > self.patience          # waits one bad step too many

@@ -89,3 +89,12 @@ def lstm_sequence__time_reversed(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
         h, c = lstm_cell(x[:, t], h, c, W_ih, W_hh, b_ih, b_hh)
         outputs[t] = h
     return np.stack(outputs, axis=1), (h, c)
+
+
+def lstm_sequence__ignores_c0(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
+    h, c = h0, np.zeros_like(c0)                       # the given cell state is dropped
+    outputs = []
+    for t in range(x.shape[1]):
+        h, c = lstm_cell(x[:, t], h, c, W_ih, W_hh, b_ih, b_hh)
+        outputs.append(h)
+    return np.stack(outputs, axis=1), (h, c)

@@ -31,6 +31,16 @@ def scaled_dot_product_attention__softmax_wrong_axis(q, k, v, mask=None):
     return softmax(scores, axis=-2) @ v                # normalised over the queries
 
 
+def scaled_dot_product_attention__no_scale(q, k, v, mask=None):
+    # Raw q @ k.T: the 1/sqrt(d) is forgotten.
+    return correct_attention(q * np.sqrt(q.shape[-1]), k, v, mask)
+
+
+def scaled_dot_product_attention__ignores_mask(q, k, v, mask=None):
+    # Every query attends to every key, whatever the mask says.
+    return correct_attention(q, k, v, None)
+
+
 # --- multi_head_attention -------------------------------------------------------------------
 
 def multi_head_attention__heads_split_wrong_axis(query, key, value, in_proj_weight, in_proj_bias,

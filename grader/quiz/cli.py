@@ -365,7 +365,8 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
 
 @quiz.command()
 @click.option("--cert", help="One cert (default: every active or retiring cert).")
-@click.option("--passed", "passed", multiple=True, help="A passed exercise task id (repeatable).")
+@click.option("--passed", "passed", multiple=True,
+              help="A passed exercise task id (repeatable; default inside a workspace: its passed tasks).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_obj
 def readiness(obj: _Ctx, cert, passed, as_json) -> None:
@@ -375,6 +376,7 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
     Example:
       dlcert quiz readiness --cert aws-mla-c01
     """
+    from grader.progress import workspace_passed_tasks
     from grader.quiz import readiness as rd
     from grader.quiz import render
     from grader.quiz.store import default_db_path
@@ -388,6 +390,7 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
     else:
         ids = [c.id for c in library.catalog.certs if c.status(today) != "retired"]
     db = obj.db or default_db_path()
+    passed = passed or workspace_passed_tasks()  # the same figures as `dlcert progress`
     reports = [rd.readiness(i, passed, db_path=db, library=library).to_dict() for i in ids]
     if as_json:
         click.echo(json.dumps({"readiness": reports}, indent=2, ensure_ascii=False))
