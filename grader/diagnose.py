@@ -9,7 +9,7 @@ import numpy as np
 
 from grader import drive, trusted
 from grader.cases import Case
-from grader.compare import Mismatch, compare, name_outputs, relative_error
+from grader.compare import Mismatch, compare, name_outputs, relative_error, unchanged
 from grader.course import Bound, Task
 from grader.results import Curve, Diagnosis
 from grader.wire import Rejected
@@ -26,13 +26,14 @@ class CaseVerdict:
     want: dict[str, Any] | None = None
     warnings: list[str] = field(default_factory=list)
     errored: bool = False
-    modified: list[str] = field(default_factory=list)
-    """The arguments the learner's code changed in place."""
+    modified: dict[str, Any] = field(default_factory=dict)
+    """The arguments the learner's code changed in place, with their values afterwards."""
 
-    def note_modified(self, names: list[str]) -> None:
-        """Record arguments changed in place as a problem of this case."""
+    def note_modified(self, inputs_after: Any) -> None:
+        """Record the arguments that `inputs_after` shows changed in place as a problem of this case."""
+        names = unchanged(self.case.args, inputs_after)
         if names:
-            self.modified += names
+            self.modified.update({name: inputs_after[name] for name in names})
             self.problems.append(f"modified its input {', '.join(names)} in place")
 
     @property
@@ -145,15 +146,18 @@ def match_mistake(task: Task, verdict: CaseVerdict):
     A mistake is named only for a failure of its own kind: when the learner's outputs differ from the
     reference, the mistake's outputs must differ too and equal the learner's; when the learner's values
     are right but a stability case warned, the mistake must warn the same way with the right values.
-    A correct result that fails for another reason (modified input, float32, a list) names nothing.
+    When the values are right but inputs were modified in place, the mistake must modify exactly
+    those inputs and return the right values. A correct result that fails for another reason
+    (float32, a list) names nothing.
     """
     if not isinstance(verdict.got, dict) or not isinstance(verdict.want, dict):
         return None
     wrong_values, warned = bool(verdict.mismatches), _warned(verdict)
-    if not wrong_values and not warned:
+    if not wrong_values and not warned and not verdict.modified:
         return None
     for mistake in task.spec.mistakes:
-        outcome = trusted.run(task, verdict.case, mistake.name)
+        inputs = copy.deepcopy(verdict.case.args)
+        outcome = drive.call(task.name, trusted.implementation(task, mistake.name), trusted.harness_driver(task), inputs)
         if outcome.error is not None or outcome.not_implemented:
             continue
         theirs = name_outputs(outcome.outputs, task.spec.outputs)
@@ -167,6 +171,8 @@ def match_mistake(task: Task, verdict: CaseVerdict):
         if wrong_values and their_values and (not verdict.case.stable or they_warned == warned):
             return mistake
         if not wrong_values and not their_values and they_warned and set(outcome.warnings) & set(verdict.warnings):
+            return mistake
+        if not wrong_values and not their_values and verdict.modified and _same_modification(task, verdict, inputs):
             return mistake
     return None
 
@@ -224,6 +230,13 @@ def _elementwise(task: Task, args: dict[str, Any], first: str) -> bool:
         if changed.any():
             return False
     return True
+
+
+def _same_modification(task: Task, verdict: CaseVerdict, their_inputs: dict[str, Any]) -> bool:
+    """Whether a mistake changed exactly the inputs the learner's code changed, to the same values."""
+    if sorted(unchanged(verdict.case.args, their_inputs)) != sorted(verdict.modified):
+        return False
+    return all(not compare(value, their_inputs[name], "allclose", task.spec.tolerance) for name, value in verdict.modified.items())
 
 
 def _warned(verdict: CaseVerdict) -> bool:

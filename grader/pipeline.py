@@ -210,5 +210,5 @@ def evaluate_case(task: Task, case: Case, case_run: sandboxing.CaseRun, referenc
     if case.stable and case_run.warnings:
         verdict.problems.append(f"raised a warning on a stability case ({case_run.warnings[0]})")
     if trusted.harness_driver(task) is None:
-        verdict.note_modified(unchanged(case.args, case_run.inputs_after))
+        verdict.note_modified(case_run.inputs_after)
     return verdict
