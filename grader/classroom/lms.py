@@ -103,7 +103,7 @@ def _moodle(children: list[Path], plain_key) -> list[HandIn]:
         code = [e for e in entries if e[0] == CODE_PLUGIN] or entries
         folders = [p for _, p, rest in code if p.is_dir() and not rest]
         files = [(p, rest) for _, p, rest in code if not (p.is_dir() and not rest)]
-        name = names[key]  # with "Group-" in front for team submissions: only a fallback match
+        name = names[key] if names[key] != "Participant" else None  # blind marking hides the name
         if folders:
             out.append(_inside_folder(key, folders[0], "moodle", name))
         else:
