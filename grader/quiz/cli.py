@@ -399,13 +399,13 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
 
 @quiz.command(name="export")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "gift"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "gift", "moodle-xml"]), default="json", show_default=True)
 @click.option("--attempts", is_flag=True, help="Export your own attempts (JSON, marked self-reported) instead of questions.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed instance of generated questions (gift).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed instance of generated questions (gift, moodle-xml).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
 def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
-    """Export banks (default: every shipped bank) as JSON, CSV or Moodle GIFT, or your attempts.
+    """Export banks (default: every shipped bank) as JSON, CSV, Moodle GIFT or Moodle XML, or your attempts.
 
     \b
     Examples:
@@ -413,7 +413,7 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
       dlcert quiz export --attempts --out my-answers.json
     """
     from grader.quiz import export as ex
-    from grader.quiz import gift
+    from grader.quiz import gift, moodlexml
 
     if attempts:
         if fmt != "json":
@@ -428,7 +428,7 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
         elif fmt == "csv":
             text = ex.to_csv(questions)
         else:
-            text, warnings = gift.export(questions, seed=seed)
+            text, warnings = (moodlexml if fmt == "moodle-xml" else gift).export(questions, seed=seed)
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
     if out:
