@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from grader.classroom.bundle import DEFAULT_BUDGET
 from grader.classroom.intake import Limits
 from grader.classroom.lms import LAYOUTS
 
@@ -115,11 +116,12 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
             client.close()
     rate = run.graded / run.seconds * 60 if run.seconds else 0.0
     console.print(f"{run.submissions} submissions: {run.graded - run.failed} graded, {run.failed} could not be, {run.skipped} "
-                  f"already in {gradebook}; {run.seconds:.1f} s ({rate:.0f} per minute with {getattr(runner, 'jobs', None) or 'dask'} workers).")
+                  f"already in {gradebook}; {run.seconds:.1f} s ({rate:.0f} per minute with {getattr(runner, 'jobs', None) or 'dask'} workers).",
+                  soft_wrap=True)
     if run.not_graded:
         console.print("Could not be graded:", markup=False)
         for learner, name, why in run.not_graded:
-            console.print(f"  {learner} ({name}): {why}", markup=False)
+            console.print(f"  {learner} ({name}): {why}", markup=False, soft_wrap=True)
     if roster_data is not None:
         _roster_summary(console, gradebook)
     if out:
@@ -154,9 +156,9 @@ def _roster_summary(console, gradebook: Path) -> None:
     with _open(gradebook, must_exist=True) as book:
         missing, unknown = roster_gaps(book)
     if missing:
-        console.print(f"On the roster, no hand-in: {', '.join(missing)}", markup=False)
+        console.print(f"On the roster, no hand-in: {', '.join(missing)}", markup=False, soft_wrap=True)
     if unknown:
-        console.print(f"Not on the roster (graded under their own names): {', '.join(unknown)}", markup=False)
+        console.print(f"Not on the roster (graded under their own names): {', '.join(unknown)}", markup=False, soft_wrap=True)
 
 
 @classroom.command()
@@ -297,19 +299,29 @@ def feedback(out, targets, gradebook) -> None:
 @click.option("--secret", help="Per-learner seeds from HMAC(secret, the learner's Gradescope email); stored in the bundle.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-autograder.zip"), show_default=True)
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this dlcert wheel instead of building one.")
-def gradescope_bundle(targets, seed, secret, out, wheel) -> None:
-    """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel.
+@click.option("--visibility", "visibility", multiple=True, metavar="[TARGET=]VISIBILITY",
+              help="Gradescope visibility (visible, after_published, after_due_date, hidden) of every test, or of a module's "
+                   "or task's tests with TARGET=; repeatable, the most specific wins. Default: visible.")
+@click.option("--budget", type=click.FloatRange(min=0), default=DEFAULT_BUDGET, show_default=True,
+              help="Seconds one hand-in may take in all; modules not started by then score 0 and say so (0: no budget).")
+@click.option("--cuda", is_flag=True, help="Install PyPI's CUDA build of torch instead of the CPU wheel (for a GPU image).")
+@click.option("--torch-index", metavar="URL", help="Install torch from this package index instead.")
+def gradescope_bundle(targets, seed, secret, out, wheel, visibility, budget, cuda, torch_index) -> None:
+    """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel. setup.sh pins the
+    torch version this dlcert runs with and installs python3-venv and python3-pip where the image lacks them.
 
     \b
-    Example:
+    Examples:
       dlcert class gradescope-bundle --tasks neurons --tasks activations --out lab1-autograder.zip
+      dlcert class gradescope-bundle -t cnn --visibility after_published --visibility cnn.conv2d_backward=hidden
     """
     from grader.classroom.bundle import BundleError, write_bundle
     from grader.course import CourseError, load_course
 
     try:
         load_course().select(list(targets))
-        path = write_bundle(out, targets=list(targets), seed=seed, secret=secret, wheel=wheel)
+        path = write_bundle(out, targets=list(targets), seed=seed, secret=secret, wheel=wheel, visibility=list(visibility),
+                            budget=budget or None, cuda=cuda, torch_index=torch_index)
     except (BundleError, CourseError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {path}: upload it as the assignment's autograder (Ubuntu image, Python 3.10+)")

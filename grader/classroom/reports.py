@@ -277,8 +277,30 @@ def items_json(data: ClassData) -> str:
 # --- Gradescope -----------------------------------------------------------------------------------
 
 
-def gradescope_results(results: list[dict], *, execution_time: float = 0.0, output: str = "") -> dict:
+VISIBILITIES = ("visible", "after_published", "after_due_date", "hidden")
+"""Gradescope's per-test (and whole-result) visibility values."""
+
+
+def parse_visibility(specs: list[str]) -> dict[str, str]:
+    """{"": default, target: visibility} from `VIS` and `TARGET=VIS` (a module or a task); ValueError if bad."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        target, _, value = spec.rpartition("=")
+        if value not in VISIBILITIES:
+            raise ValueError(f"{spec!r}: the visibility must be one of {', '.join(VISIBILITIES)}")
+        out[target.strip()] = value
+    return out
+
+
+def visibility_of(task: str, visibility: dict[str, str]) -> str:
+    """The most specific rule: the task's own, else its module's, else the default (visible)."""
+    return visibility.get(task) or visibility.get(task.split(".", 1)[0]) or visibility.get("") or "visible"
+
+
+def gradescope_results(results: list[dict], *, execution_time: float = 0.0, output: str = "",
+                       visibility: dict[str, str] | None = None) -> dict:
     """Gradescope's autograder results.json for one submission, from task result dicts."""
+    visibility = visibility or {}
     tests = []
     for r in results:
         diagnosis = r.get("diagnosis") or {}
@@ -290,13 +312,13 @@ def gradescope_results(results: list[dict], *, execution_time: float = 0.0, outp
             "max_score": r["max_score"],
             "status": "passed" if r["status"] == "passed" else "failed",
             "output": f"{r['status']}: {text}" if r["status"] != "passed" else "passed",
-            "visibility": "visible",
+            "visibility": visibility_of(r["task"], visibility),
         })
     return {
         "score": round(sum(t["score"] for t in tests), 6),
         "execution_time": max(0, int(math.ceil(execution_time))),
         "output": output,
-        "visibility": "visible",
+        "visibility": visibility.get("") or "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
