@@ -100,10 +100,12 @@ def torch_version() -> str:
 
 
 def setup_script(wheel: str, *, cuda: bool = False, torch_index: str | None = None, version: str | None = None) -> str:
-    """setup.sh: the CPU wheel from PyTorch's CPU index by default; with `cuda`, PyPI's (CUDA) build."""
+    """setup.sh: the CPU wheel by default, from PyTorch's CPU index beside PyPI (torch's dependencies come
+    from PyPI, and `2.13.0+cpu` sorts above PyPI's `2.13.0`, so pip takes the CPU wheel); with `cuda`,
+    PyPI's own (CUDA) build."""
     index = torch_index or (None if cuda else CPU_INDEX)
     return SETUP_SH.format(wheel=wheel, torch_version=version or torch_version(),
-                           torch_index=f" --index-url {shlex.quote(index)}" if index else "")
+                           torch_index=f" --extra-index-url {shlex.quote(index)}" if index else "")
 
 
 def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | None = None, wheel: Path | None = None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ def test_the_bundle_holds_setup_run_and_the_wheel(bundle):
         assert (z.getinfo("run_autograder").external_attr >> 16) & 0o111
         setup = z.read("setup.sh").decode()
         assert wheel in setup
-        assert f'"torch=={torch_version()}" --index-url {CPU_INDEX}' in setup  # pinned, the CPU wheel
+        assert f'"torch=={torch_version()}" --extra-index-url {CPU_INDEX}' in setup  # pinned, the CPU wheel
         assert "python3-venv python3-pip" in setup and "import ensurepip, venv" in setup
         run = z.read("run_autograder").decode()
         assert "DLCERT_AUTOGRADER_ROOT" in run and "--tasks neurons" in run and "--seed 4" in run
@@ -154,9 +155,10 @@ def test_setup_and_run_in_a_clean_debian_root(tmp_path):
         for name in ("setup.sh", "run_autograder"):
             (source / name).chmod(0o755)
         shutil.copy("/etc/resolv.conf", root / "etc" / "resolv.conf")
+        shutil.copy(os.environ.get("PIP_CERT") or ssl.get_default_verify_paths().cafile, root / "host-ca.pem")  # this network's CAs
         step = time.monotonic()
-        setup = _in_root(root, "bash /autograder/source/setup.sh", {"PIP_FIND_LINKS": "/wheels", "PIP_RETRIES": "1",
-                                                                    "PIP_DEFAULT_TIMEOUT": "20"}, timeout=1500)
+        setup = _in_root(root, "bash /autograder/source/setup.sh", {"PIP_FIND_LINKS": "/wheels", "PIP_CERT": "/host-ca.pem",
+                                                                    "PIP_RETRIES": "1", "PIP_DEFAULT_TIMEOUT": "20"}, timeout=1500)
         timings["setup.sh"] = time.monotonic() - step
         assert setup.returncode == 0, setup.stdout[-2000:] + setup.stderr[-3000:]
         assert (root / "autograder" / "dlcert-venv" / "bin" / "python").exists()
