@@ -136,7 +136,7 @@ def _dask_client(address: str):
     except ImportError:
         raise click.ClickException("--scheduler needs Dask's `distributed` package: pip install 'dlcert[class]'") from None
     try:
-        return Client(address, timeout=DASK_CONNECT_SECONDS, set_as_default=False)
+        return Client(address, timeout=DASK_CONNECT_SECONDS)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise click.ClickException(f"no Dask scheduler answered at {address} within {DASK_CONNECT_SECONDS} s ({reason}); "
