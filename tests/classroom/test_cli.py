@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -157,6 +158,9 @@ def test_a_class_run_from_the_command_line_summarises_and_reports(tmp_path, clas
     assert done.returncode == 0, done.stderr
     assert (existing / "index.html").is_file() and (existing / "keep.txt").read_text() == "mine"
     assert sorted(p.name for p in (existing / "learners").iterdir()) == ["ann.html", "cat.html", "di.html", "eve.html"]
+    index = (existing / "index.html").read_text()
+    assert re.search(r'id="missing">On the roster with no hand-in \(1\): <span class="missing-learner">di</span>', index)
+    assert re.search(r'id="unknown">Handed in but not on the roster \(1\): <span class="unknown-learner">eve</span>', index)
     for fmt in ("csv", "json", "items"):
         done = subprocess.run([*class_cmd, "report", "--format", fmt, "--out", str(existing), "-g", book], capture_output=True, text=True)
         assert done.returncode == 2 and "is a folder; give a file name" in done.stderr and "Traceback" not in done.stderr
