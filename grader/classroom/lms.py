@@ -214,9 +214,7 @@ def _gradescope(children: list[Path], folder: Path, plain_key) -> list[HandIn]:
         metadata = None
     metadata = metadata if isinstance(metadata, dict) else {}
     out = []
-    for path in children:
-        if path.name == GRADESCOPE_METADATA:
-            continue
+    for path in children:  # the metadata file itself is not among them (intake leaves it out)
         entry = metadata.get(path.name)
         submitters = entry.get(":submitters") if isinstance(entry, dict) else None
         first = submitters[0] if isinstance(submitters, list) and submitters and isinstance(submitters[0], dict) else {}
