@@ -5,9 +5,10 @@ One `<quiz>` of `<question type="...">` elements, a `category` question before e
 `<questiontext>` and `<generalfeedback>` (the explanation) as plain text, its `<tags>` and:
 
 - single: `multichoice`, `<single>true</single>`, fraction 100 on the answer, 0 elsewhere;
-- multiple: `multichoice`, `<single>false</single>`, 100/k on each of the k right options (Moodle's
-  grade list has every 1/k for k ≤ 10) and -100 on each wrong one, so any wrong pick scores 0
-  (Moodle still gives partial credit for some of the right options; dlcert does not);
+- multiple: `multichoice`, `<single>false</single>`, 100/k on each of the k right options and -100
+  on each wrong one, so any wrong pick scores 0 (Moodle still gives partial credit for some of the
+  right options; dlcert does not). Moodle's importer refuses a fraction that is not on its grade
+  list (within 1e-5); 1/k is on it for every k ≤ 10, and a multiple question has at most 9 right;
 - true_false: `truefalse`, the `true`/`false` answers, the wrong one's feedback being dlcert's;
 - numeric: `numerical`, the answer with its absolute tolerance max(abs, rel·|answer|) and its unit;
   a generated question as one fixed instance (warned);
@@ -146,13 +147,10 @@ def _numeric(element, q, meta, warnings, answer) -> None:
     tolerance = max(q.tolerance.abs, q.tolerance.rel * abs(answer))
     meta["tolerance"] = {"abs": q.tolerance.abs, "rel": q.tolerance.rel}
     _answer(element, 100, repr(float(answer)), None, tolerance=repr(float(tolerance)))
-    if q.unit:
+    if q.unit:  # Moodle then lets the learner type the unit, optionally (its default with units)
         units = ET.SubElement(ET.SubElement(element, "units"), "unit")
         _value(units, "multiplier", 1)
         _value(units, "unit_name", q.unit)
-        _value(element, "unitgradingtype", 0)
-        _value(element, "showunits", 3)
-        _value(element, "unitsleft", 0)
 
 
 def _matching(element, q, meta, warnings, answer) -> None:

@@ -11,6 +11,13 @@ import json
 import xml.etree.ElementTree as ET
 
 TYPES = {"multichoice", "truefalse", "numerical", "matching", "ordering"}
+GRADES = (1.0, 0.9, 0.8333333, 0.8, 0.75, 0.7, 0.6666667, 0.6, 0.5, 0.4, 0.3333333, 0.3, 0.25, 0.2, 0.1666667, 0.1428571,
+          0.125, 0.1111111, 0.1, 0.05)
+"""question_bank::fraction_options_full(): with 0 and the negatives, the only fractions the importer accepts (within 1e-5)."""
+
+
+def _on_grade_list(fraction: float) -> bool:
+    return any(abs(abs(fraction) - g) < 1e-5 for g in GRADES) or fraction == 0
 
 
 def _text(element, path: str) -> str:
@@ -72,6 +79,7 @@ def _choices(answers, keys) -> list[dict]:
 
 def multichoice(node, meta) -> dict:
     answers = _answers(node)
+    assert all(_on_grade_list(f) for f, _, _ in answers), [f for f, _, _ in answers]
     keys = meta["keys"]
     shuffle = {"shuffle": _text(node, "shuffleanswers") not in ("0", "false")}
     if _text(node, "single") == "true":
