@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from grader.classroom.grading import GradeJob, close_warm, derive_seed, grade_submission
-from grader.classroom.reports import gradescope_results
+from grader.classroom.reports import gradescope_results, parse_visibility
 
 
 def learner_from_metadata(root: Path) -> str | None:
@@ -25,23 +25,27 @@ def learner_from_metadata(root: Path) -> str | None:
         return None
 
 
-def run(root: Path, tasks: list[str], seed: int, secret: str | None = None, device: str = "cpu") -> dict:
+def run(root: Path, tasks: list[str], seed: int, secret: str | None = None, device: str = "cpu",
+        budget: float | None = None, visibility: dict[str, str] | None = None) -> dict:
     started = time.monotonic()
     learner = learner_from_metadata(root) or "submission"
     learner_seed = derive_seed(secret, learner, seed)
     from grader.course import load_course
 
-    job = GradeJob(0, learner, str(root / "submission"), "folder", [t.id for t in load_course().select(tasks)], learner_seed, device)
+    job = GradeJob(0, learner, str(root / "submission"), "folder", [t.id for t in load_course().select(tasks)], learner_seed, device,
+                   budget=budget)
     try:
         outcome = grade_submission(job)
     finally:
         close_warm()
     seconds = time.monotonic() - started
     if outcome["status"] == "graded":
-        return gradescope_results(outcome["results"], execution_time=seconds, output=f"Graded by dlcert (seed {learner_seed}).")
+        return gradescope_results(outcome["results"], execution_time=seconds, output=f"Graded by dlcert (seed {learner_seed}).",
+                                  visibility=visibility)
     zero = [{"task": t, "status": outcome["status"], "score": 0.0, "max_score": load_course().select([t])[0].spec.points,
              "message": outcome["message"]} for t in job.tasks]
-    return gradescope_results(zero, execution_time=seconds, output=f"Your submission could not be graded: {outcome['message']}")
+    return gradescope_results(zero, execution_time=seconds, output=f"Your submission could not be graded: {outcome['message']}",
+                              visibility=visibility)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,11 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--secret", default=None)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--budget", type=float, default=None, help="seconds for the whole hand-in")
+    parser.add_argument("--visibility", action="append", default=[], help="VISIBILITY or TARGET=VISIBILITY (Gradescope's)")
     args = parser.parse_args(argv)
     out = args.root / "results" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        results = run(args.root, args.tasks, args.seed, args.secret, args.device)
+        results = run(args.root, args.tasks, args.seed, args.secret, args.device, args.budget, parse_visibility(args.visibility))
     except Exception as exc:  # the autograder must always leave a results.json behind
         results = {"score": 0.0, "execution_time": 0, "output": f"The autograder failed: {exc!r}", "tests": []}
         out.write_text(json.dumps(results, indent=2))

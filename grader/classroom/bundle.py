@@ -1,8 +1,11 @@
 """`dlcert class gradescope-bundle`: the autograder zip Gradescope runs for every submission.
 
-The zip holds `setup.sh` (installs CPU torch and the dlcert wheel into a venv), `run_autograder`
-(grades `$DLCERT_AUTOGRADER_ROOT`, default `/autograder`) and the dlcert wheel itself, built from
-this source tree with `pip wheel --no-deps`, since dlcert is not on a package index.
+The zip holds `setup.sh`, `run_autograder` (grades `$DLCERT_AUTOGRADER_ROOT`, default `/autograder`)
+and the dlcert wheel itself, built from this source tree with `pip wheel --no-deps`, since dlcert is
+not on a package index. `setup.sh` installs what a bare image lacks (`python3-venv`, `python3-pip`:
+Debian and Ubuntu ship `python3` without them), then, in a venv, exactly the torch version this
+bundle was built with (the CPU wheel unless asked for CUDA) and the wheel. Task visibility and the
+time budget per hand-in are passed to the autograder on its command line.
 """
 from __future__ import annotations
 
@@ -18,15 +21,27 @@ import grader
 
 SOURCE_PARTS = ("pyproject.toml", "README.md", "grader", "reference", "exercises", "quizzes")
 
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+DEFAULT_BUDGET = 480.0
+"""Seconds per hand-in: under Gradescope's default 10-minute limit, with room for start-up."""
+
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once, when the autograder image is built.
+# Gradescope runs this once, when the autograder image is built (as root).
 set -euo pipefail
 cd "$(dirname "$0")"
-if ! command -v python3 >/dev/null; then apt-get update && apt-get install -y python3 python3-venv python3-pip; fi
+export DEBIAN_FRONTEND=noninteractive
+# Debian and Ubuntu ship python3 without venv and pip (python3-venv, python3-pip).
+if ! command -v python3 >/dev/null || ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+  apt-get update -qq
+  apt-get install -y -qq python3 python3-venv python3-pip >/dev/null
+fi
 python3 -m venv /autograder/dlcert-venv
-/autograder/dlcert-venv/bin/pip install --upgrade pip
-/autograder/dlcert-venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
-/autograder/dlcert-venv/bin/pip install ./{wheel}
+PIP=/autograder/dlcert-venv/bin/pip
+"$PIP" install -q --upgrade pip
+# The torch this bundle was built with: references computed here match the instructor's.
+"$PIP" install -q "torch=={torch_version}"{torch_index}
+"$PIP" install -q ./{wheel}
+/autograder/dlcert-venv/bin/python -c "import torch, grader; assert torch.__version__.split('+')[0] == '{torch_version}', torch.__version__"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -36,7 +51,7 @@ set -uo pipefail
 ROOT="${{DLCERT_AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{DLCERT_PYTHON:-/autograder/dlcert-venv/bin/python}}"
 mkdir -p "$ROOT/results"
-exec "$PYTHON" -m grader.classroom.autograder --root "$ROOT" --seed {seed}{secret} --tasks {tasks}
+exec "$PYTHON" -m grader.classroom.autograder --root "$ROOT" --seed {seed}{secret} --tasks {tasks}{options}
 """
 
 
@@ -77,14 +92,40 @@ def build_wheel(dest: Path) -> Path:
     return wheels[-1]
 
 
-def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | None = None, wheel: Path | None = None) -> Path:
+def torch_version() -> str:
+    """The public version of the torch running here (`2.13.0` for `2.13.0+cpu`)."""
+    import torch
+
+    return torch.__version__.split("+")[0]
+
+
+def setup_script(wheel: str, *, cuda: bool = False, torch_index: str | None = None, version: str | None = None) -> str:
+    """setup.sh: the CPU wheel by default, from PyTorch's CPU index beside PyPI (torch's dependencies come
+    from PyPI, and `2.13.0+cpu` sorts above PyPI's `2.13.0`, so pip takes the CPU wheel); with `cuda`,
+    PyPI's own (CUDA) build."""
+    index = torch_index or (None if cuda else CPU_INDEX)
+    return SETUP_SH.format(wheel=wheel, torch_version=version or torch_version(),
+                           torch_index=f" --extra-index-url {shlex.quote(index)}" if index else "")
+
+
+def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | None = None, wheel: Path | None = None,
+                 budget: float | None = DEFAULT_BUDGET, visibility: list[str] = (), cuda: bool = False,
+                 torch_index: str | None = None) -> Path:
+    from grader.classroom.reports import parse_visibility
+
+    try:
+        parse_visibility(list(visibility))
+    except ValueError as exc:
+        raise BundleError(str(exc)) from exc
+    options = (f" --budget {float(budget):g}" if budget else "") + "".join(f" --visibility {shlex.quote(v)}" for v in visibility)
     with tempfile.TemporaryDirectory(prefix="dlcert-bundle-") as tmp:
         wheel = wheel or build_wheel(Path(tmp))
         run = RUN_AUTOGRADER.format(seed=int(seed), secret=f" --secret {shlex.quote(secret)}" if secret else "",
-                                    tasks=" ".join(shlex.quote(t) for t in targets))
+                                    tasks=" ".join(shlex.quote(t) for t in targets), options=options)
+        setup = setup_script(wheel.name, cuda=cuda, torch_index=torch_index)
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for name, text in (("setup.sh", SETUP_SH.format(wheel=wheel.name)), ("run_autograder", run)):
+            for name, text in (("setup.sh", setup), ("run_autograder", run)):
                 info = zipfile.ZipInfo(name)
                 info.external_attr = (0o100755 << 16)
                 info.compress_type = zipfile.ZIP_DEFLATED

@@ -17,7 +17,7 @@ from grader.classroom.grading import (
     prewarm_references,
     task_hash,
 )
-from grader.classroom.intake import Limits, content_hash, discover
+from grader.classroom.intake import Limits, Submission, content_hash, discover
 from grader.classroom.roster import Roster
 from grader.course import load_course
 from grader.results import TaskResult
@@ -38,6 +38,12 @@ class ClassRun:
     seconds: float
     tasks: list[str]
     outcomes: list[dict] = field(default_factory=list)
+    not_graded: list[tuple[str, str, str]] = field(default_factory=list)
+    """(learner, hand-in file name, why) for each hand-in that could not be graded this run."""
+
+
+class ClassRunError(Exception):
+    """The run would give results that do not belong with the gradebook's (said before anything is graded)."""
 
 
 Progress = Callable[[str, dict], None]
@@ -58,52 +64,64 @@ def grade_class(
     course_root: Path | None = None,
     limits: Limits = Limits(),
     progress: Progress | None = None,
+    layout: str = "auto",
 ) -> ClassRun:
     started = time.monotonic()
+    if not secret and gradebook.keyed():
+        raise ClassRunError(
+            f"{gradebook.path} was graded with a secret (per-learner seeds); grading it without one would regrade everyone "
+            f"with seed {seed} and change their reports. Give the same secret again (DLCERT_CLASS_SECRET), or use another --gradebook.")
     course = load_course(course_root)
     tasks = course.select(list(targets))
     task_ids = [t.id for t in tasks]
     hashes = {t.id: task_hash(t) for t in tasks}
     executor = executor or LocalExecutor()
-    run_id = gradebook.start_run(executor.name, getattr(executor, "jobs", None), task_ids, __version__)
+    run_id = gradebook.start_run(executor.name, getattr(executor, "jobs", None), task_ids, __version__, keyed=bool(secret))
     if roster:
         for learner in roster.learners:
             gradebook.add_learner(learner.id, learner.name, learner.email, on_roster=True)
 
     jobs: dict[int, GradeJob] = {}
-    submissions = discover(paths, [e.module for e in course.exercises])
+    submissions = discover(paths, [e.module for e in course.exercises], layout)
     skipped = 0
+    names: dict[int, str] = {}
     for sub in submissions:
-        matched = roster.match(sub.learner) if roster else None
+        matched = roster.match(sub.learner, sub.name, sub.aliases) if roster else None
         learner = matched.id if matched else sub.learner
+        if sub.name and not matched:
+            gradebook.add_learner(learner, sub.name)
         learner_seed = derive_seed(secret, learner, seed)
         row = gradebook.submission(learner, content_hash(sub), learner_seed, source=str(sub.path), kind=sub.kind,
-                                   received_at=_mtime(sub.path))
+                                   received_at=_received(sub), layout=sub.layout, note=sub.note)
         todo = _todo(gradebook, row, hashes, regrade)
         if not todo or row.id in jobs:
             skipped += row.id not in jobs
             continue
+        names[row.id] = sub.path.name
         jobs[row.id] = GradeJob(row.id, learner, str(sub.path), sub.kind, todo, learner_seed, device,
-                                str(course_root) if course_root else None, limits)
+                                str(course_root) if course_root else None, limits, sub.members)
 
     seeds = {j.seed for j in jobs.values()}
     if jobs and len(seeds) <= 2:
         prewarm_references(course, sorted({t for j in jobs.values() for t in j.tasks}), seeds, device)
     if progress:
         progress("start", {"total": len(jobs), "skipped": skipped})
-    outcomes, failed = [], 0
+    outcomes, failed, not_graded = [], 0, []
     for job, outcome in executor.run(list(jobs.values())):
         if outcome["status"] == "graded":
             results = [TaskResult.from_dict(r) for r in outcome["results"]]
             gradebook.record_results(job.submission_id, results, hashes, __version__, run_id)
         else:
             failed += 1
+            not_graded.append((job.learner, names[job.submission_id], f"{outcome['status']}: {outcome['message'].splitlines()[0]}"
+                               if outcome["message"] else outcome["status"]))
             gradebook.finish_submission(job.submission_id, outcome["status"], outcome["message"])
         outcomes.append(outcome)
         if progress:
             progress("done", outcome)
     gradebook.finish_run(run_id, len(submissions), len(jobs), skipped)
-    return ClassRun(run_id, len(submissions), len(jobs), skipped, failed, round(time.monotonic() - started, 3), task_ids, outcomes)
+    return ClassRun(run_id, len(submissions), len(jobs), skipped, failed, round(time.monotonic() - started, 3), task_ids, outcomes,
+                    sorted(not_graded))
 
 
 def _todo(gradebook: Gradebook, row, hashes: dict[str, str], regrade: bool) -> list[str]:
@@ -123,9 +141,11 @@ def _todo(gradebook: Gradebook, row, hashes: dict[str, str], regrade: bool) -> l
     return missing
 
 
-def _mtime(path: Path) -> str:
+def _received(sub: Submission) -> str:
+    """When it was handed in, as far as the files tell: their modification time (the newest member's)."""
+    paths = [sub.path / source for source, _ in sub.members] or [sub.path]
     try:
-        stamp = path.lstat().st_mtime
+        stamp = max(p.lstat().st_mtime for p in paths)
     except OSError:
         stamp = time.time()
     return dt.datetime.fromtimestamp(stamp, dt.timezone.utc).isoformat(timespec="microseconds")

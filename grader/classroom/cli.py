@@ -7,6 +7,12 @@ from pathlib import Path
 
 import click
 
+from grader.classroom.bundle import DEFAULT_BUDGET
+from grader.classroom.intake import Limits
+from grader.classroom.lms import LAYOUTS
+
+DASK_CONNECT_SECONDS = 10
+
 GRADEBOOK_OPTION = click.option(
     "--gradebook", "-g", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-class.sqlite"),
     show_default=True, help="The class gradebook (SQLite).")
@@ -50,53 +56,109 @@ def classroom() -> None:
 @GRADEBOOK_OPTION
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the run's outcomes as JSON (outcomes.json) here.")
 @click.option("--regrade", is_flag=True, help="Grade everything again, even results the gradebook has.")
-@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="Where submissions are graded.")
-@click.option("--scheduler", help="The Dask scheduler address (with --executor dask), e.g. tcp://10.0.0.5:8786.")
+@click.option("--executor", type=click.Choice(["local", "dask"]), help="Where submissions are graded (default: local; dask with --scheduler).")
+@click.option("--scheduler", help="A Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True, help="Where the PyTorch references run.")
-def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regrade, executor, scheduler, device) -> None:
+@click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
+              help="How the folder of hand-ins is laid out: an LMS's bulk download, or one file or folder per learner (plain).")
+@click.option("--max-size", "max_mib", type=click.FloatRange(min=0, min_open=True), default=Limits.max_total_bytes / 2**20,
+              show_default=True, help="Most MiB one hand-in may hold once extracted (.venv, .git, __pycache__, ... not counted).")
+@click.option("--max-files", type=click.IntRange(min=1), default=Limits.max_files, show_default=True,
+              help="Most files one hand-in may hold (skipped tooling folders not counted).")
+def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regrade, executor, scheduler, device, layout,
+          max_mib, max_files) -> None:
     """Grade SUBMISSIONS: learner folders, .zip/.tar(.gz) archives, loose module .py files, or folders of them.
 
     Each is copied safely into a private temporary folder and graded in the sandbox; results go to the
-    gradebook as they arrive, so a rerun grades only what is new or changed.
+    gradebook as they arrive, so a rerun grades only what is new or changed. Moodle's, Canvas's and
+    Gradescope's bulk downloads and GitHub Classroom's repository folders are recognised (--layout):
+    one submission per learner, the latest resubmission, matched to the roster.
 
     \b
     Examples:
       dlcert class grade hand-ins/ --tasks neurons --jobs 8
+      dlcert class grade moodle-download/ --roster grading-worksheet.csv
       dlcert class grade hand-ins/ --secret "$SECRET" --roster roster.csv
-      dlcert class grade hand-ins/ --executor dask --scheduler tcp://head:8786
+      dlcert class grade hand-ins/ --scheduler tcp://head:8786
     """
     from grader.classroom import progress as progress_view
-    from grader.classroom.classrun import grade_class
-    from grader.classroom.grading import DaskExecutor, LocalExecutor
+    from grader.classroom.classrun import ClassRunError, grade_class
+    from grader.classroom.grading import LocalExecutor
     from grader.classroom.roster import RosterError, load_roster
     from grader.course import CourseError
 
     if executor == "dask" and not scheduler:
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
+    if executor == "local" and scheduler:
+        raise click.UsageError("--scheduler is a Dask scheduler's address; drop it, or drop --executor local")
     try:
         roster_data = load_roster(roster) if roster else None
     except RosterError as exc:
         raise click.UsageError(str(exc)) from exc
-    runner = DaskExecutor(scheduler) if executor == "dask" else LocalExecutor(jobs)
+    client = _dask_client(scheduler) if scheduler else None
+    runner = _dask_executor(client) if client else LocalExecutor(jobs)
     book = _open(gradebook)
     console = _console()
+    limits = Limits(max_total_bytes=int(max_mib * 2**20), max_files=max_files)
     try:
         with progress_view.ClassProgress(console) as view:
             run = grade_class(submissions, gradebook=book, targets=targets, roster=roster_data, secret=secret, seed=seed,
-                              regrade=regrade, executor=runner, device=device, progress=view.update)
-    except CourseError as exc:
+                              regrade=regrade, executor=runner, device=device, progress=view.update, layout=layout,
+                              limits=limits)
+    except (CourseError, ClassRunError) as exc:
         raise click.UsageError(str(exc)) from exc
     except KeyboardInterrupt:
         console.print(f"Interrupted. Every finished submission is in {gradebook}; run the same command to grade the rest.")
         sys.exit(130)
     finally:
         book.close()
+        if client is not None:
+            client.close()
     rate = run.graded / run.seconds * 60 if run.seconds else 0.0
     console.print(f"{run.submissions} submissions: {run.graded - run.failed} graded, {run.failed} could not be, {run.skipped} "
-                  f"already in {gradebook}; {run.seconds:.1f} s ({rate:.0f} per minute with {getattr(runner, 'jobs', None) or 'dask'} workers).")
+                  f"already in {gradebook}; {run.seconds:.1f} s ({rate:.0f} per minute with {getattr(runner, 'jobs', None) or 'dask'} workers).",
+                  soft_wrap=True)
+    if run.not_graded:
+        console.print("Could not be graded:", markup=False)
+        for learner, name, why in run.not_graded:
+            console.print(f"  {learner} ({name}): {why}", markup=False, soft_wrap=True)
+    if roster_data is not None:
+        _roster_summary(console, gradebook)
     if out:
         out.mkdir(parents=True, exist_ok=True)
         (out / "outcomes.json").write_text(json.dumps({"run_id": run.run_id, "tasks": run.tasks, "outcomes": run.outcomes}, indent=2))
+
+
+def _dask_client(address: str):
+    """A connected Dask client, or a one-line error (no `distributed`, or no scheduler at `address`)."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise click.ClickException("--scheduler needs Dask's `distributed` package: pip install 'dlcert[class]'") from None
+    try:
+        return Client(address, timeout=DASK_CONNECT_SECONDS)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise click.ClickException(f"no Dask scheduler answered at {address} within {DASK_CONNECT_SECONDS} s ({reason}); "
+                                   f"start one with `dask scheduler` and workers with `dask worker {address}`") from None
+
+
+def _dask_executor(client):
+    from grader.classroom.grading import DaskExecutor
+
+    return DaskExecutor(client)
+
+
+def _roster_summary(console, gradebook: Path) -> None:
+    """Who on the roster handed nothing in, and which hand-ins matched nobody on it."""
+    from grader.classroom.reports import roster_gaps
+
+    with _open(gradebook, must_exist=True) as book:
+        missing, unknown = roster_gaps(book)
+    if missing:
+        console.print(f"On the roster, no hand-in: {', '.join(missing)}", markup=False, soft_wrap=True)
+    if unknown:
+        console.print(f"Not on the roster (graded under their own names): {', '.join(unknown)}", markup=False, soft_wrap=True)
 
 
 @classroom.command()
@@ -154,43 +216,81 @@ def import_quiz(files, learner, gradebook) -> None:
         book.close()
 
 
-@classroom.command()
-@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "gradescope", "items"]), default="html", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path), help="Where to write (a file; a folder for gradescope). Default: stdout, or report.html.")
-@click.option("--tasks", "-t", "targets", multiple=True, help="Only these modules or tasks.")
-@GRADEBOOK_OPTION
-def report(fmt, out, targets, gradebook) -> None:
-    """Report on the class: html (self-contained), csv/json (one row per learner x task),
-    gradescope (one results.json per learner) or items (quiz item statistics, JSON).
-
-    \b
-    Examples:
-      dlcert class report --format html --out report.html
-      dlcert class report --format csv > grades.csv
-    """
+def _collect(gradebook: Path, targets):
     from grader.classroom import reports
     from grader.course import CourseError
 
     book = _open(gradebook, must_exist=True)
     try:
-        data = reports.collect(book, targets)
+        return reports.collect(book, targets)
     except CourseError as exc:
         raise click.UsageError(str(exc)) from exc
     finally:
         book.close()
-    if fmt == "gradescope":
-        folder = out or Path("gradescope")
-        written = reports.write_gradescope(data, folder)
-        click.echo(f"wrote {len(written)} results.json files under {folder}")
+
+
+def _writable(path: Path, folder: bool) -> None:
+    """A one-line error when `path` is the wrong kind of thing to write (a folder for a file, or the reverse)."""
+    if folder and path.exists() and not path.is_dir():
+        raise click.UsageError(f"{path} is a file; give a folder (it is made if missing, written into if it exists)")
+    if not folder and path.is_dir():
+        raise click.UsageError(f"{path} is a folder; give a file name, e.g. {path / 'grades.csv'}")
+
+
+@classroom.command()
+@click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "gradescope", "items"]), default="html", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path),
+              help="html and gradescope: a folder (made if missing, written into if it exists; for html a NAME.html file "
+                   "also works). csv, json, items: a file. Default: report/ for html, gradescope/, else stdout.")
+@click.option("--tasks", "-t", "targets", multiple=True, help="Only these modules or tasks.")
+@GRADEBOOK_OPTION
+def report(fmt, out, targets, gradebook) -> None:
+    """Report on the class: html (a class page and a page per learner, self-contained), csv/json (one row per
+    learner x task), gradescope (one results.json per learner) or items (quiz item statistics, JSON).
+
+    \b
+    Examples:
+      dlcert class report --out report/        (report/index.html, report/learners/*.html)
+      dlcert class report --format csv > grades.csv
+    """
+    from grader.classroom import pages, reports
+
+    data = _collect(gradebook, targets)
+    if fmt in ("html", "gradescope"):
+        folder = out or Path("report" if fmt == "html" else "gradescope")
+        _writable(folder, folder=not (fmt == "html" and folder.suffix.lower() == ".html"))
+        written = pages.write_report(data, folder) if fmt == "html" else reports.write_gradescope(data, folder)
+        click.echo(f"wrote {written[0]} and {len(written) - 1} learner pages" if fmt == "html"
+                   else f"wrote {len(written)} results.json files under {folder}")
         return
-    text = {"html": reports.to_html, "csv": reports.to_csv, "json": reports.to_json, "items": reports.items_json}[fmt](data)
-    if out is None and fmt == "html":
-        out = Path("report.html")
+    text = {"csv": reports.to_csv, "json": reports.to_json, "items": reports.items_json}[fmt](data)
     if out is None:
         sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {out}")
+        return
+    _writable(out, folder=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@classroom.command()
+@click.option("--out", type=click.Path(path_type=Path), default=Path("feedback"), show_default=True,
+              help="The folder to write into (made if missing; existing files of the same learners are replaced).")
+@click.option("--tasks", "-t", "targets", multiple=True, help="Only these modules or tasks.")
+@GRADEBOOK_OPTION
+def feedback(out, targets, gradebook) -> None:
+    """Write one feedback file per learner to send back: LEARNER.html (self-contained) and LEARNER.md, with
+    every task's status, score, diagnosis and failing case, and nothing about other learners.
+
+    \b
+    Example:
+      dlcert class feedback --out feedback/ --gradebook class.sqlite
+    """
+    from grader.classroom import pages
+
+    _writable(out, folder=True)
+    written = pages.write_feedback(_collect(gradebook, targets), out)
+    click.echo(f"wrote feedback for {len(written) // 2} learners under {out} (an .html and an .md each)")
 
 
 @classroom.command("gradescope-bundle")
@@ -199,19 +299,29 @@ def report(fmt, out, targets, gradebook) -> None:
 @click.option("--secret", help="Per-learner seeds from HMAC(secret, the learner's Gradescope email); stored in the bundle.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-autograder.zip"), show_default=True)
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this dlcert wheel instead of building one.")
-def gradescope_bundle(targets, seed, secret, out, wheel) -> None:
-    """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel.
+@click.option("--visibility", "visibility", multiple=True, metavar="[TARGET=]VISIBILITY",
+              help="Gradescope visibility (visible, after_published, after_due_date, hidden) of every test, or of a module's "
+                   "or task's tests with TARGET=; repeatable, the most specific wins. Default: visible.")
+@click.option("--budget", type=click.FloatRange(min=0), default=DEFAULT_BUDGET, show_default=True,
+              help="Seconds one hand-in may take in all; modules not started by then score 0 and say so (0: no budget).")
+@click.option("--cuda", is_flag=True, help="Install PyPI's CUDA build of torch instead of the CPU wheel (for a GPU image).")
+@click.option("--torch-index", metavar="URL", help="Install torch from this package index instead.")
+def gradescope_bundle(targets, seed, secret, out, wheel, visibility, budget, cuda, torch_index) -> None:
+    """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel. setup.sh pins the
+    torch version this dlcert runs with and installs python3-venv and python3-pip where the image lacks them.
 
     \b
-    Example:
+    Examples:
       dlcert class gradescope-bundle --tasks neurons --tasks activations --out lab1-autograder.zip
+      dlcert class gradescope-bundle -t cnn --visibility after_published --visibility cnn.conv2d_backward=hidden
     """
     from grader.classroom.bundle import BundleError, write_bundle
     from grader.course import CourseError, load_course
 
     try:
         load_course().select(list(targets))
-        path = write_bundle(out, targets=list(targets), seed=seed, secret=secret, wheel=wheel)
+        path = write_bundle(out, targets=list(targets), seed=seed, secret=secret, wheel=wheel, visibility=list(visibility),
+                            budget=budget or None, cuda=cuda, torch_index=torch_index)
     except (BundleError, CourseError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {path}: upload it as the assignment's autograder (Ubuntu image, Python 3.10+)")

@@ -98,6 +98,13 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE results ADD COLUMN run_id INTEGER REFERENCES runs(id);
     """,
+    # 4: how a hand-in was found (an LMS's layout, which file was graded), and whether a run's
+    # seeds came from a secret (a later run without it must not silently regrade with seed 0)
+    """
+    ALTER TABLE submissions ADD COLUMN layout TEXT NOT NULL DEFAULT 'plain';
+    ALTER TABLE submissions ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN keyed INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -122,6 +129,8 @@ class SubmissionRow:
     message: str
     received_at: str
     graded_at: str | None
+    layout: str = "plain"
+    note: str = ""
 
 
 class Gradebook:
@@ -194,14 +203,15 @@ class Gradebook:
 
     # --- submissions ------------------------------------------------------------------------------
 
-    def submission(self, learner_id: str, content_hash: str, seed: int, *, source: str, kind: str, received_at: str) -> SubmissionRow:
+    def submission(self, learner_id: str, content_hash: str, seed: int, *, source: str, kind: str, received_at: str,
+                   layout: str = "plain", note: str = "") -> SubmissionRow:
         """The submission row for this hand-in, made (status `pending`) when new."""
         self.add_learner(learner_id)
         self._write(
-            "INSERT INTO submissions (learner_id, content_hash, source, kind, seed, status, received_at, first_seen_at)"
-            " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT(learner_id, content_hash, seed) DO UPDATE SET"
-            " source = excluded.source, received_at = excluded.received_at",
-            (learner_id, content_hash, source, kind, seed, received_at, now()),
+            "INSERT INTO submissions (learner_id, content_hash, source, kind, seed, status, received_at, first_seen_at, layout, note)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) ON CONFLICT(learner_id, content_hash, seed) DO UPDATE SET"
+            " source = excluded.source, received_at = excluded.received_at, layout = excluded.layout, note = excluded.note",
+            (learner_id, content_hash, source, kind, seed, received_at, now(), layout, note),
         )
         row = self.conn.execute(
             "SELECT * FROM submissions WHERE learner_id = ? AND content_hash = ? AND seed = ?", (learner_id, content_hash, seed)
@@ -280,12 +290,16 @@ class Gradebook:
 
     # --- runs -------------------------------------------------------------------------------------
 
-    def start_run(self, executor: str, jobs: int | None, tasks: list[str], version: str) -> int:
+    def start_run(self, executor: str, jobs: int | None, tasks: list[str], version: str, keyed: bool = False) -> int:
         cur = self._write(
-            "INSERT INTO runs (started_at, dlcert_version, executor, jobs, tasks) VALUES (?, ?, ?, ?, ?)",
-            (now(), version, executor, jobs, json.dumps(tasks)),
+            "INSERT INTO runs (started_at, dlcert_version, executor, jobs, tasks, keyed) VALUES (?, ?, ?, ?, ?, ?)",
+            (now(), version, executor, jobs, json.dumps(tasks), int(keyed)),
         )
         return int(cur.lastrowid)
+
+    def keyed(self) -> bool:
+        """Whether any run graded this class with per-learner seeds from a secret."""
+        return self.conn.execute("SELECT 1 FROM runs WHERE keyed = 1 LIMIT 1").fetchone() is not None
 
     def finish_run(self, run_id: int, submissions: int, graded: int, skipped: int) -> None:
         self._write("UPDATE runs SET finished_at = ?, submissions = ?, graded = ?, skipped = ? WHERE id = ?",

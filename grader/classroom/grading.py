@@ -59,6 +59,10 @@ class GradeJob:
     device: str = "auto"
     course_root: str | None = None
     limits: Limits = field(default_factory=Limits)
+    members: tuple[tuple[str, str], ...] = ()
+    """For a hand-in of several loose files (kind `files`): see `intake.Submission.members`."""
+    budget: float | None = None
+    """Seconds this hand-in may take in all: once spent, the modules not yet graded are not started."""
 
 
 @dataclass
@@ -154,24 +158,48 @@ def grade_submission(job: GradeJob) -> dict:
 def _grade_in(job: GradeJob, copy: Path) -> Outcome:
     from grader.pipeline import grade
 
+    started = time.monotonic()
     course = load_course(Path(job.course_root) if job.course_root else None)
     tasks = course.select(job.tasks)
-    extract(Submission(job.learner, Path(job.path), job.kind), copy, job.limits)
+    extract(Submission(job.learner, Path(job.path), job.kind, tuple(map(tuple, job.members))), copy, job.limits)
     exercises = [e for e in course.exercises if any(t.exercise.folder == e.folder for t in tasks)]
     found = locate_modules(copy, exercises)
     if not found:
         wanted = ", ".join(f"{e.folder}/{e.module}.py" for e in exercises)
         raise IntakeError("empty", f"no module file found (looked for {wanted})")
     sandbox, references = _warm(job.device)
-    missing = copy / ".missing"
-    report = grade(tasks, lambda e: found.get(e.folder, missing / f"{e.module}.py"), seed=job.seed, device=job.device,
-                   sandbox=sandbox, references=references)
+    by_task: dict[str, dict] = {}
+    for exercise in exercises:  # a module at a time, so a time budget can stop between modules
+        group = [t for t in tasks if t.exercise.folder == exercise.folder]
+        if exercise.folder not in found:
+            by_task.update((t.id, _not_handed_in(t)) for t in group)
+        elif job.budget is not None and time.monotonic() - started > job.budget:
+            by_task.update((t.id, _over_budget(t, job.budget)) for t in group)
+        else:
+            report = grade(group, lambda e: found[e.folder], seed=job.seed, device=job.device, sandbox=sandbox, references=references)
+            by_task.update((r.task, r.to_dict()) for r in report.results)
     return Outcome(
         job.submission_id,
         "graded",
-        results=[r.to_dict() for r in report.results],
+        results=[by_task[t.id] for t in tasks],
         modules={folder: str(path.relative_to(copy)) for folder, path in found.items()},
     )
+
+
+def _not_handed_in(task: Task) -> dict:
+    """A task whose module file is not in the hand-in (said without temporary paths or workspace advice)."""
+    from grader.results import Check, TaskResult
+
+    e = task.exercise
+    message = f"no {e.module}.py in this hand-in (looked for exercises/{e.folder}/{e.module}.py, {e.folder}/{e.module}.py or {e.module}.py)"
+    return TaskResult(task.id, "not_implemented", 0.0, task.spec.points, [Check("run", False, message)]).to_dict()
+
+
+def _over_budget(task: Task, budget: float) -> dict:
+    from grader.results import Check, TaskResult
+
+    message = f"not graded: this hand-in's time budget of {budget:g} s was used up by the modules before it"
+    return TaskResult(task.id, "timeout", 0.0, task.spec.points, [Check("run", False, message)]).to_dict()
 
 
 def prewarm_references(course: Course, task_ids: list[str], seeds: set[int], device: str) -> None:

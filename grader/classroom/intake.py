@@ -1,9 +1,11 @@
 """Find the class's submissions and copy each one, safely, into a private temporary folder.
 
-A submission is a learner folder, a `.zip` or `.tar(.gz)` archive (including `dlcert submit` zips), or
-one loose module `.py` file. Nothing of a submission is ever used in place: `extract` copies the
+A submission is a learner folder, a `.zip` or `.tar(.gz)` archive (including `dlcert submit` zips),
+one loose module `.py` file, or several loose files of one learner (an LMS's bulk download, see
+`grader.classroom.lms`). Nothing of a submission is ever used in place: `extract` copies the
 regular files it needs into a folder the caller owns, refusing path traversal, absolute paths,
-links, device files, and archives over the size, file-count or compression-ratio limits.
+links, device files, and archives over the size, file-count or compression-ratio limits. Folders
+of tooling (`.venv`, `.git`, `__pycache__`, `node_modules`, ...) are skipped and not counted.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ CHUNK = 1 << 16
 
 @dataclass(frozen=True)
 class Limits:
-    """What one submission may hold once extracted."""
+    """What one submission may hold once extracted (skipped tooling folders do not count)."""
 
     max_total_bytes: int = 64 * 2**20
     max_files: int = 2000
@@ -33,6 +35,16 @@ class Limits:
     """Largest uncompressed/compressed size of a member (or of a whole .tar.gz) over `ratio_floor`."""
     ratio_floor: int = 2**20
     """Members smaller than this are not ratio-checked (small text compresses very well)."""
+    max_skipped_bytes: int = 2**30
+    """A tar is read from start to end: skipped members may add at most this much reading."""
+
+    def too_many_files(self) -> "IntakeError":
+        return IntakeError("rejected", f"more than {self.max_files} files (the limit; an instructor raises it with "
+                                       f"`dlcert class grade --max-files N`)")
+
+    def too_big(self) -> "IntakeError":
+        return IntakeError("rejected", f"more than {self.max_total_bytes / 2**20:g} MiB once extracted (the limit; an "
+                                       f"instructor raises it with `dlcert class grade --max-size MIB`)")
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,18 @@ class Submission:
     learner: str
     path: Path
     kind: str
-    """`folder`, `zip`, `tar`, `py`, `link` (refused) or `file` (not a known format)."""
+    """`folder`, `zip`, `tar`, `py`, `files` (the `members` of the folder `path`), `link` (refused)
+    or `file` (not a known format)."""
+    members: tuple[tuple[str, str], ...] = ()
+    """For `files`: (file name under `path`, the name it gets in the copy)."""
+    layout: str = "plain"
+    """How it was found: `plain`, or the LMS whose download it came from (see `grader.classroom.lms`)."""
+    name: str | None = None
+    """The learner's name where the layout carries it."""
+    note: str = ""
+    """Which file was graded and what it superseded."""
+    aliases: tuple[str, ...] = ()
+    """Other keys a roster may know this learner by."""
 
 
 class IntakeError(Exception):
@@ -96,15 +119,22 @@ def is_learner_folder(folder: Path, modules: Iterable[str]) -> bool:
     return any(p.name in names for p in folder.iterdir() if p.is_file())
 
 
-def discover(paths: Iterable[Path], modules: Iterable[str]) -> list[Submission]:
-    """The submissions `paths` name: learner folders, archives, loose `.py` files, or folders of them."""
+def discover(paths: Iterable[Path], modules: Iterable[str], layout: str = "auto") -> list[Submission]:
+    """The submissions `paths` name: learner folders, archives, loose `.py` files, or folders of them
+    (in an LMS's layout, one submission per learner: see `grader.classroom.lms`)."""
+    from grader.classroom import lms
+
     modules = list(modules)
     found: list[Submission] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir() and not path.is_symlink() and not is_learner_folder(path, modules):
-            children = sorted(p for p in path.iterdir() if not p.name.startswith(".") and p.name not in SKIPPED_FOLDERS)
-            found += [Submission(learner_id(p), p.absolute(), kind_of(p)) for p in children if not _is_roster(p)]
+            children = sorted(p.absolute() for p in path.iterdir()
+                              if not p.name.startswith(".") and p.name not in SKIPPED_FOLDERS and not _is_roster(p))
+            for hand_in in lms.group(children, path, layout, learner_id):
+                kind = "files" if hand_in.members else kind_of(hand_in.path)
+                found.append(Submission(hand_in.key, hand_in.path, kind, hand_in.members, hand_in.layout, hand_in.name,
+                                        hand_in.note, hand_in.aliases))
         elif path.suffix == ".py" and path.stem in modules:  # `alice/neurons.py`: the learner is the folder
             found.append(Submission(path.absolute().parent.name, path.absolute(), "py"))
         else:
@@ -113,7 +143,7 @@ def discover(paths: Iterable[Path], modules: Iterable[str]) -> list[Submission]:
 
 
 def _is_roster(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in (".csv", ".tsv", ".md", ".txt")
+    return path.is_file() and (path.suffix.lower() in (".csv", ".tsv", ".md", ".txt") or path.name == "submission_metadata.yml")
 
 
 # --- hashing --------------------------------------------------------------------------------------
@@ -132,6 +162,10 @@ def content_hash(sub: Submission) -> str:
                     _hash_file(Path(entry.path), h)
         elif sub.kind == "link":
             h.update(os.readlink(sub.path).encode())
+        elif sub.kind == "files":
+            for source, name in sub.members:
+                h.update(name.encode() + b"\0")
+                _hash_file(sub.path / source, h)
         else:
             _hash_file(sub.path, h)
     except OSError as exc:
@@ -173,6 +207,12 @@ def extract(sub: Submission, dest: Path, limits: Limits = Limits()) -> None:
         _extract_tar(sub.path, dest, limits)
     elif sub.kind == "py":
         _Writer(dest, limits).copy(sub.path.name, sub.path)
+    elif sub.kind == "files":
+        writer = _Writer(dest, limits)
+        for source, name in sub.members:
+            if (sub.path / source).is_symlink() or not (sub.path / source).is_file():
+                raise IntakeError("rejected", f"{source} is not a regular file")
+            writer.copy(name, sub.path / source)
     else:
         raise IntakeError("corrupt", f"{sub.path.name} is not a folder, a .zip or .tar(.gz) archive, or a .py file")
 
@@ -196,7 +236,7 @@ class _Writer:
     def count(self) -> None:
         self.files += 1
         if self.files > self.limits.max_files:
-            raise IntakeError("rejected", f"more than {self.limits.max_files} files")
+            raise self.limits.too_many_files()
 
     def write(self, name: str, chunks: Iterable[bytes]) -> None:
         self.count()
@@ -207,7 +247,7 @@ class _Writer:
             for chunk in chunks:
                 self.bytes += len(chunk)
                 if self.bytes > self.limits.max_total_bytes:
-                    raise IntakeError("rejected", f"more than {self.limits.max_total_bytes // 2**20} MiB once extracted")
+                    raise self.limits.too_big()
                 out.write(chunk)
 
     def copy(self, name: str, source: Path) -> None:
@@ -230,10 +270,14 @@ def safe_parts(name: str) -> list[str]:
     return parts
 
 
+def _skipped(name: str) -> bool:
+    """A member under a tooling folder (`.venv/`, `.git/`, ...): not extracted, not counted."""
+    return any(p in SKIPPED_FOLDERS for p in name.replace("\\", "/").split("/")[:-1])
+
+
 def _wanted(name: str) -> bool:
     """Only code and the manifest are extracted; every member is still checked."""
-    parts = name.replace("\\", "/").split("/")
-    return (name.endswith(".py") or parts[-1] in KEPT_NAMES) and not any(p in SKIPPED_FOLDERS for p in parts[:-1])
+    return (name.endswith(".py") or name.replace("\\", "/").split("/")[-1] in KEPT_NAMES) and not _skipped(name)
 
 
 def _copy_folder(root: Path, dest: Path, limits: Limits) -> None:
@@ -253,11 +297,14 @@ def _extract_zip(path: Path, dest: Path, limits: Limits) -> None:
         raise IntakeError("corrupt", f"{path.name} is not a readable zip archive ({exc})") from exc
     with archive:
         members = archive.infolist()
-        if len(members) > limits.max_files:
-            raise IntakeError("rejected", f"more than {limits.max_files} files")
+        counted = [info for info in members if not info.is_dir() and not _skipped(info.filename)]
+        if len(counted) > limits.max_files:
+            raise limits.too_many_files()
         total = 0
         for info in members:
             safe_parts(info.filename)
+            if _skipped(info.filename):
+                continue  # never read (links in a zipped .venv included), so neither counted nor a bomb
             mode = info.external_attr >> 16
             if stat.S_IFMT(mode) and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # 0: no type recorded
                 what = "a symbolic link" if stat.S_ISLNK(mode) else "not a regular file"
@@ -266,7 +313,7 @@ def _extract_zip(path: Path, dest: Path, limits: Limits) -> None:
                 raise IntakeError("corrupt", f"{info.filename} is encrypted")
             total += info.file_size
             if total > limits.max_total_bytes:
-                raise IntakeError("rejected", f"more than {limits.max_total_bytes // 2**20} MiB once extracted")
+                raise limits.too_big()
             if info.file_size > limits.ratio_floor and info.file_size > limits.max_ratio * max(info.compress_size, 1):
                 raise IntakeError("rejected", f"{info.filename} expands {info.file_size / max(info.compress_size, 1):.0f}-fold (a zip bomb?)")
         writer = _Writer(dest, limits)
@@ -297,11 +344,19 @@ def _extract_tar(path: Path, dest: Path, limits: Limits) -> None:
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise IntakeError("corrupt", f"{path.name} is not a readable tar archive ({exc})") from exc
     writer = _Writer(dest, limits)
-    total = 0
+    total = skipped = 0
     try:
         with archive:
             for member in archive:  # lazily: a bomb is refused at its header, before its data is read
                 safe_parts(member.name)
+                if _skipped(member.name):  # read past (a tar is a stream), neither extracted nor counted
+                    skipped += member.size if member.isreg() else 0
+                    if skipped > limits.max_skipped_bytes:
+                        raise IntakeError("rejected", f"{path.name} holds more than {limits.max_skipped_bytes / 2**30:g} GiB "
+                                                      f"in skipped folders ({member.name})")
+                    if skipped > limits.ratio_floor and total + skipped > limits.max_ratio * archive_size:
+                        raise IntakeError("rejected", f"{path.name} expands more than {limits.max_ratio:g}-fold (a tar bomb?)")
+                    continue
                 if member.issym() or member.islnk():
                     raise IntakeError("rejected", f"{member.name} is a {'symbolic' if member.issym() else 'hard'} link (to {member.linkname})")
                 if not (member.isreg() or member.isdir()):
@@ -310,8 +365,8 @@ def _extract_tar(path: Path, dest: Path, limits: Limits) -> None:
                     continue
                 total += member.size
                 if total > limits.max_total_bytes:
-                    raise IntakeError("rejected", f"more than {limits.max_total_bytes // 2**20} MiB once extracted")
-                if total > limits.ratio_floor and total > limits.max_ratio * archive_size:
+                    raise limits.too_big()
+                if total + skipped > limits.ratio_floor and total + skipped > limits.max_ratio * archive_size:
                     raise IntakeError("rejected", f"{path.name} expands more than {limits.max_ratio:g}-fold (a tar bomb?)")
                 if _wanted(member.name):
                     handle = archive.extractfile(member)

@@ -1,14 +1,17 @@
-"""Reports from the gradebook: HTML (self-contained), CSV and JSON (one row per learner × task),
-Gradescope's results.json, quiz item statistics, and one learner's history.
+"""Reports from the gradebook: HTML (a class page and a page per learner, self-contained), CSV and
+JSON (one row per learner × task), Gradescope's results.json, feedback files to send back to each
+learner (HTML and Markdown), quiz item statistics, and one learner's history.
 
 `collect` turns the gradebook into plain rows and summaries; each writer only formats them.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import math
+import statistics
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,6 +22,7 @@ from grader.classroom import itemstats
 from grader.classroom.gradebook import Gradebook
 from grader.course import load_course
 
+MOST_COMMON = 10
 ROW_FIELDS = ["learner", "name", "email", "submission_status", "submission_hash", "seed", "task", "status", "score",
               "max_score", "mistake", "failing_case", "duration", "graded_at", "message"]
 
@@ -50,6 +54,27 @@ class LearnerSummary:
     tasks: dict[str, dict]
     seed: int | None
     graded_at: str | None
+    graded_file: str = ""
+    """Which hand-in was graded (and what it superseded), as the intake noted it."""
+    submission_message: str = ""
+    """Why the hand-in could not be graded, when it could not."""
+    on_roster: bool = False
+    modules: dict[str, dict] = field(default_factory=dict)
+    """Module → {score, max_score, percent, passed, tasks}."""
+
+    @property
+    def page(self) -> str:
+        return page_name(self.learner)
+
+
+@dataclass
+class ModuleSummary:
+    module: str
+    tasks: int
+    learners: int
+    mean_percent: float
+    all_passed: int
+    """Learners who passed every task of the module."""
 
 
 @dataclass
@@ -61,6 +86,15 @@ class ClassData:
     quiz: itemstats.TestStats | None
     generated_by: str = f"dlcert {__version__}"
     notes: list[str] = field(default_factory=list)
+    modules: list[ModuleSummary] = field(default_factory=list)
+    stats: dict[str, float] | None = None
+    """Mean, median, quartiles, min and max of the percent scores of learners with a hand-in."""
+    mistakes: list[dict] = field(default_factory=list)
+    """The named mistakes, most common first: {mistake, count, tasks: [(task, count)]}."""
+    missing: list[str] = field(default_factory=list)
+    """Roster learners with no hand-in."""
+    unknown: list[str] = field(default_factory=list)
+    """Learners with a hand-in who are not on the roster (only when a roster was given)."""
 
 
 def collect(book: Gradebook, targets: Iterable[str] = ()) -> ClassData:
@@ -77,11 +111,13 @@ def collect(book: Gradebook, targets: Iterable[str] = ()) -> ClassData:
         seen = {task for results in per_submission.values() for task in results}
         tasks = sorted(seen, key=lambda t: (order.get(t, len(order)), t))
     rows, learners = [], []
+    roster_used = any(p["on_roster"] for p in book.learners())
     for person in book.learners():
         sub = latest.get(person["id"])
         results = per_submission.get(sub.id, {}) if sub else {}
         status = sub.status if sub else "missing"
         cells: dict[str, dict] = {}
+        full: dict[str, dict] = {}
         for task in tasks:
             r = results.get(task)
             if r is not None:
@@ -90,12 +126,15 @@ def collect(book: Gradebook, targets: Iterable[str] = ()) -> ClassData:
                 cell = {"status": r["status"], "score": r["score"], "max_score": r["max_score"], "mistake": r["mistake"],
                         "failing_case": diagnosis.get("case"), "duration": r["duration"], "graded_at": r["graded_at"],
                         "message": _first_line(diagnosis.get("text") or failing)}
+                details = {"diagnosis": (diagnosis.get("text") or failing or "").strip(), "details": diagnosis.get("details") or []}
             else:
                 why = "not graded yet" if status in ("graded", "pending") else status
                 cell = {"status": why, "score": 0.0, "max_score": points.get(task, 1.0), "mistake": None,
                         "failing_case": None, "duration": None, "graded_at": sub.graded_at if sub else None,
                         "message": _first_line(sub.message) if sub else "no submission"}
+                details = {"diagnosis": (sub.message if sub else "no submission").strip(), "details": []}
             cells[task] = cell
+            full[task] = details
             rows.append({"learner": person["id"], "name": person["name"], "email": person["email"], "submission_status": status,
                          "submission_hash": sub.content_hash if sub else None, "seed": sub.seed if sub else None, "task": task, **cell})
         score = round(sum(c["score"] for c in cells.values()), 6)
@@ -103,12 +142,85 @@ def collect(book: Gradebook, targets: Iterable[str] = ()) -> ClassData:
         learners.append(LearnerSummary(
             person["id"], person["name"], person["email"], status, score, max_score,
             round(100 * score / max_score, 2) if max_score else 0.0, sum(c["status"] == "passed" for c in cells.values()),
-            cells, sub.seed if sub else None, sub.graded_at if sub else None,
+            {task: {**cell, **full[task]} for task, cell in cells.items()},  # full texts for the learner pages
+            sub.seed if sub else None, sub.graded_at if sub else None,
+            graded_file=(sub.note or Path(sub.source).name) if sub else "", submission_message=sub.message if sub else "",
+            on_roster=bool(person["on_roster"]), modules=_module_scores(cells),
         ))
-    summaries = [_task_summary(task, [l for l in learners if l.submission_status != "missing"]) for task in tasks]
+    handed_in = [l for l in learners if l.submission_status != "missing"]
+    summaries = [_task_summary(task, handed_in) for task in tasks]
     attempts = book.quiz_attempts()
     quiz = itemstats.from_attempts(attempts) if attempts else None
-    return ClassData(tasks, rows, learners, summaries, quiz)
+    return ClassData(
+        tasks, rows, learners, summaries, quiz,
+        modules=_module_summaries(tasks, handed_in),
+        stats=_distribution([l.percent for l in handed_in]),
+        mistakes=_mistakes(handed_in),
+        missing=[l.learner for l in learners if l.submission_status == "missing" and l.on_roster],
+        unknown=[l.learner for l in handed_in if not l.on_roster] if roster_used else [],
+    )
+
+
+def roster_gaps(book: Gradebook) -> tuple[list[str], list[str]]:
+    """(roster learners with no hand-in, learners with a hand-in not on the roster)."""
+    people = book.learners()
+    handed_in = set(book.latest_submissions())
+    missing = [p["id"] for p in people if p["on_roster"] and p["id"] not in handed_in]
+    unknown = [p["id"] for p in people if not p["on_roster"] and p["id"] in handed_in] if any(p["on_roster"] for p in people) else []
+    return missing, unknown
+
+
+def _module_of(task: str) -> str:
+    return task.split(".", 1)[0]
+
+
+def _module_scores(cells: dict[str, dict]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for task, c in cells.items():
+        m = out.setdefault(_module_of(task), {"score": 0.0, "max_score": 0.0, "passed": 0, "tasks": 0})
+        m["score"] += c["score"]
+        m["max_score"] += c["max_score"]
+        m["passed"] += c["status"] == "passed"
+        m["tasks"] += 1
+    for m in out.values():
+        m["percent"] = round(100 * m["score"] / m["max_score"], 1) if m["max_score"] else 0.0
+    return out
+
+
+def _module_summaries(tasks: list[str], learners: list[LearnerSummary]) -> list[ModuleSummary]:
+    out = []
+    for module in dict.fromkeys(_module_of(t) for t in tasks):
+        cells = [l.modules[module] for l in learners if module in l.modules]
+        out.append(ModuleSummary(module, sum(_module_of(t) == module for t in tasks), len(cells),
+                                 round(sum(c["percent"] for c in cells) / len(cells), 1) if cells else 0.0,
+                                 sum(c["passed"] == c["tasks"] for c in cells)))
+    return out
+
+
+def _distribution(percents: list[float]) -> dict[str, float] | None:
+    """Mean, median and quartiles (the inclusive method: the quartiles of the data themselves)."""
+    if not percents:
+        return None
+    q1, median, q3 = statistics.quantiles(percents, n=4, method="inclusive") if len(percents) > 1 else [percents[0]] * 3
+    return {"learners": len(percents), "mean": round(statistics.fmean(percents), 2), "median": round(median, 2),
+            "q1": round(q1, 2), "q3": round(q3, 2), "min": min(percents), "max": max(percents)}
+
+
+def _mistakes(learners: list[LearnerSummary]) -> list[dict]:
+    by_name: dict[str, Counter] = {}
+    for learner in learners:
+        for task, c in learner.tasks.items():
+            if c["mistake"]:
+                by_name.setdefault(c["mistake"], Counter())[task] += 1
+    rows = [{"mistake": name, "count": sum(tasks.values()), "tasks": sorted(tasks.items(), key=lambda kv: (-kv[1], kv[0]))}
+            for name, tasks in by_name.items()]
+    return sorted(rows, key=lambda r: (-r["count"], r["mistake"]))[:MOST_COMMON]
+
+
+def page_name(learner: str) -> str:
+    """A file name for the learner's page: the id made safe, with a short hash when it had to change."""
+    safe = _safe_name(learner)
+    return (safe if safe == learner else f"{safe}-{hashlib.sha256(learner.encode()).hexdigest()[:8]}") + ".html"
 
 
 def _first_line(text: str) -> str:
@@ -165,8 +277,30 @@ def items_json(data: ClassData) -> str:
 # --- Gradescope -----------------------------------------------------------------------------------
 
 
-def gradescope_results(results: list[dict], *, execution_time: float = 0.0, output: str = "") -> dict:
+VISIBILITIES = ("visible", "after_published", "after_due_date", "hidden")
+"""Gradescope's per-test (and whole-result) visibility values."""
+
+
+def parse_visibility(specs: list[str]) -> dict[str, str]:
+    """{"": default, target: visibility} from `VIS` and `TARGET=VIS` (a module or a task); ValueError if bad."""
+    out: dict[str, str] = {}
+    for spec in specs:
+        target, _, value = spec.rpartition("=")
+        if value not in VISIBILITIES:
+            raise ValueError(f"{spec!r}: the visibility must be one of {', '.join(VISIBILITIES)}")
+        out[target.strip()] = value
+    return out
+
+
+def visibility_of(task: str, visibility: dict[str, str]) -> str:
+    """The most specific rule: the task's own, else its module's, else the default (visible)."""
+    return visibility.get(task) or visibility.get(task.split(".", 1)[0]) or visibility.get("") or "visible"
+
+
+def gradescope_results(results: list[dict], *, execution_time: float = 0.0, output: str = "",
+                       visibility: dict[str, str] | None = None) -> dict:
     """Gradescope's autograder results.json for one submission, from task result dicts."""
+    visibility = visibility or {}
     tests = []
     for r in results:
         diagnosis = r.get("diagnosis") or {}
@@ -178,13 +312,13 @@ def gradescope_results(results: list[dict], *, execution_time: float = 0.0, outp
             "max_score": r["max_score"],
             "status": "passed" if r["status"] == "passed" else "failed",
             "output": f"{r['status']}: {text}" if r["status"] != "passed" else "passed",
-            "visibility": "visible",
+            "visibility": visibility_of(r["task"], visibility),
         })
     return {
         "score": round(sum(t["score"] for t in tests), 6),
         "execution_time": max(0, int(math.ceil(execution_time))),
         "output": output,
-        "visibility": "visible",
+        "visibility": visibility.get("") or "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
     }
@@ -194,7 +328,7 @@ def write_gradescope(data: ClassData, folder: Path) -> list[Path]:
     """One `<learner>/results.json` per learner (file names made safe)."""
     written = []
     for learner in data.learners:
-        results = [{"task": t, **c} for t, c in learner.tasks.items()]
+        results = [{"task": t, **{k: v for k, v in c.items() if k not in ("diagnosis", "details")}} for t, c in learner.tasks.items()]
         seconds = sum(c["duration"] or 0.0 for c in learner.tasks.values())
         note = f"dlcert {__version__}, seed {learner.seed}; submission {learner.submission_status}"
         path = folder / _safe_name(learner.learner) / "results.json"
@@ -207,46 +341,6 @@ def write_gradescope(data: ClassData, folder: Path) -> list[Path]:
 def _safe_name(text: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "-_.@" else "_" for c in text).strip(".")
     return cleaned or "learner"
-
-
-# --- HTML -----------------------------------------------------------------------------------------
-
-
-def to_html(data: ClassData) -> str:
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["num"] = _num
-    return env.get_template("report.html.j2").render(
-        data=data,
-        histogram=histogram([l.percent for l in data.learners if l.submission_status != "missing"]),
-        pass_bars=bars([(s.task, s.pass_rate) for s in data.task_summaries], 100.0),
-        time_bars=bars([(s.task, s.mean_seconds or 0.0) for s in data.task_summaries], None),
-    )
-
-
-def _num(value, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.{digits}f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
-
-
-def histogram(percents: list[float], bins: int = 10) -> list[dict]:
-    """Score distribution: counts per 10-point bin (100 goes in the last), with bar geometry."""
-    counts = [0] * bins
-    for p in percents:
-        counts[min(int(p // (100 / bins)), bins - 1)] += 1
-    top = max(counts, default=0) or 1
-    width = 100 / bins
-    return [{"label": f"{int(i * width)}–{int((i + 1) * width)}", "count": n, "x": i * 40, "height": round(120 * n / top, 2)}
-            for i, n in enumerate(counts)]
-
-
-def bars(values: list[tuple[str, float]], scale: float | None) -> list[dict]:
-    """Horizontal bars: label, value and width (of 300) against `scale` or the largest value."""
-    top = scale or max((v for _, v in values), default=0.0) or 1.0
-    return [{"label": label, "value": value, "y": i * 22, "width": round(300 * value / top, 2)} for i, (label, value) in enumerate(values)]
 
 
 # --- one learner ----------------------------------------------------------------------------------

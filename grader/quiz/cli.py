@@ -402,13 +402,13 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
 
 @quiz.command(name="export")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["json", "csv", "gift"]), default="json", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["json", "csv", "gift", "moodle-xml"]), default="json", show_default=True)
 @click.option("--attempts", is_flag=True, help="Export your own attempts (JSON, marked self-reported) instead of questions.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed instance of generated questions (gift).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed instance of generated questions (gift, moodle-xml).")
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
 def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
-    """Export banks (default: every shipped bank) as JSON, CSV or Moodle GIFT, or your attempts.
+    """Export banks (default: every shipped bank) as JSON, CSV, Moodle GIFT or Moodle XML, or your attempts.
 
     \b
     Examples:
@@ -416,7 +416,7 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
       dlcert quiz export --attempts --out my-answers.json
     """
     from grader.quiz import export as ex
-    from grader.quiz import gift
+    from grader.quiz import gift, moodlexml
 
     if attempts:
         if fmt != "json":
@@ -431,7 +431,7 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
         elif fmt == "csv":
             text = ex.to_csv(questions)
         else:
-            text, warnings = gift.export(questions, seed=seed)
+            text, warnings = (moodlexml if fmt == "moodle-xml" else gift).export(questions, seed=seed)
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
     if out:
@@ -443,20 +443,24 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
 @quiz.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Bank YAML to write (default: stdout).")
+@click.option("--topic", type=click.Choice(TOPICS), help="The topic of questions whose $CATEGORY does not end in one.")
+@click.option("--cert", "cert_id", help="Map each question to the domains of this cert that cover its topic.")
+@click.option("--mapping", "mappings", multiple=True, metavar="CERT:DOMAIN", help="Map every question to this domain (repeatable).")
 @click.pass_obj
-def import_cmd(obj: _Ctx, file: Path, out: Path | None) -> None:
-    """Convert a Moodle GIFT file into a bank; skipped items and remaining lint problems go to stderr.
+def import_cmd(obj: _Ctx, file: Path, out: Path | None, topic: str | None, cert_id: str | None, mappings: tuple[str, ...]) -> None:
+    """Convert a Moodle GIFT file into a bank, reading it as Moodle does; what dlcert cannot keep (essays,
+    short answers, partial credit it cannot score) is named, with its line, on stderr, then lint problems.
 
     \b
     Example:
-      dlcert quiz import questions.gift --out quizzes/imported.yaml
+      dlcert quiz import questions.gift --topic cnn --cert aws-mla-c01 --out quizzes/imported.yaml
     """
     import tempfile
 
     import yaml
 
-    from grader.quiz import gift
-    from grader.quiz.bank import load_library
+    from grader.quiz import giftimport
+    from grader.quiz.bank import load_catalog, load_library
 
     raw = file.read_bytes()
     if b"\x00" in raw:
@@ -465,7 +469,16 @@ def import_cmd(obj: _Ctx, file: Path, out: Path | None) -> None:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise click.UsageError(f"{file} is not UTF-8 text") from None
-    bank, warnings = gift.import_text(text, file.name)
+    catalogs = [Path(b) / "certs.yaml" if Path(b).is_dir() else Path(b) for b in obj.banks]
+    catalog = next((c for c in catalogs if c.name == "certs.yaml" and c.is_file()), None)
+    defaults = giftimport.Defaults(topic=topic, mappings=list(mappings))
+    if cert_id:
+        certs, _ = load_catalog(catalog)
+        cert = certs.cert(cert_id) if certs else None
+        if cert is None:
+            raise click.UsageError(f"no cert {cert_id!r} in the catalog (`dlcert quiz certs` lists them)")
+        defaults.cert_domains = {t: [f"{cert.id}:{d.id}" for d in cert.domains if t in d.topics] for t in TOPICS}
+    bank, warnings = giftimport.import_text(text, file.name, defaults)
     for w in warnings:
         click.echo(f"warning: {w}", err=True)
     dumped = yaml.safe_dump(bank, sort_keys=False, allow_unicode=True, width=100)
@@ -478,8 +491,6 @@ def import_cmd(obj: _Ctx, file: Path, out: Path | None) -> None:
         handle.write(dumped)
         handle.close()
         target = Path(handle.name)
-    catalogs = [Path(b) / "certs.yaml" if Path(b).is_dir() else Path(b) for b in obj.banks]
-    catalog = next((c for c in catalogs if c.name == "certs.yaml" and c.is_file()), None)
     library = load_library([target], catalog_path=catalog, check_templates=False)
     for p in library.problems:
         click.echo(f"lint: {p}", err=True)

@@ -148,3 +148,11 @@ def test_killed_halfway_then_rerun_loses_nothing_and_regrades_nothing(tmp_path, 
     assert len(rows_after) == 14 * total  # nothing lost
     # identical hand-ins (c01_folder and c06_workspace hold the same module files) reuse results too
     assert run["graded"] + run["skipped"] == total and len(done_before) <= run["skipped"] <= len(done_before) + 1
+
+
+def test_the_summary_names_every_hand_in_that_could_not_be_graded(graded_class):
+    failed = [learner for learner, e in graded_class.expected.items() if e.submission != "graded"]
+    assert "Could not be graded:" in graded_class.output
+    for learner in failed:
+        assert f"\n  {learner} (" in graded_class.output, learner
+    assert "  x01_traversal (x01_traversal.zip): rejected: the path" in graded_class.output

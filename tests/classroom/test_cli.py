@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 
 import pytest
@@ -93,3 +94,86 @@ def test_roster_ids_and_a_real_submit_zip(tmp_path, dlcert_exe, class_cmd):
     csv_out = subprocess.run([*class_cmd, "report", "--format", "csv", "-g", str(book)], capture_output=True, text=True)
     lines = [l for l in csv_out.stdout.splitlines() if l.startswith("S3,")]
     assert len(lines) == 2 and all(",missing," in l for l in lines)
+
+
+def test_grade_help_states_the_limits_and_layouts(runner):
+    text = runner.invoke(classroom, ["grade", "--help"]).output
+    assert "--max-size" in text and "64" in text and "--max-files" in text and "2000" in text
+    assert "moodle" in text and "canvas" in text and "github-classroom" in text
+
+
+def test_dask_errors_are_one_line(runner, tmp_path, monkeypatch):
+    import grader.classroom.cli as cli
+
+    (tmp_path / "a").mkdir()
+    monkeypatch.setattr(cli, "DASK_CONNECT_SECONDS", 1)
+    for address in ("tcp://127.0.0.1:9", "not-a-scheduler::"):
+        result = runner.invoke(classroom, ["grade", str(tmp_path / "a"), "--scheduler", address, "-g", str(tmp_path / "g.sqlite")])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+        assert f"no Dask scheduler answered at {address}" in result.output and "dask worker" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    monkeypatch.setitem(__import__("sys").modules, "distributed", None)  # as if not installed
+    result = runner.invoke(classroom, ["grade", str(tmp_path / "a"), "--scheduler", "tcp://127.0.0.1:9"])
+    assert result.exit_code == 1 and "pip install 'dlcert[class]'" in result.output and "Traceback" not in result.output
+    result = runner.invoke(classroom, ["grade", str(tmp_path / "a"), "--executor", "local", "--scheduler", "tcp://x:1"])
+    assert result.exit_code == 2 and "Dask scheduler" in result.output
+
+
+def test_a_gradebook_graded_with_a_secret_refuses_a_run_without_it(runner, tmp_path):
+    book_path = tmp_path / "g.sqlite"
+    with Gradebook(book_path) as book:
+        book.start_run("local", 1, ["neurons.perceptron"], "0.1.0", keyed=True)
+    (tmp_path / "a").mkdir()
+    result = runner.invoke(classroom, ["grade", str(tmp_path / "a"), "-t", "neurons", "-g", str(book_path)], env={"DLCERT_CLASS_SECRET": ""})
+    assert result.exit_code == 2 and "was graded with a secret" in result.output and "DLCERT_CLASS_SECRET" in result.output
+    with Gradebook(book_path) as book:
+        assert book.count("runs") == 1  # nothing was started
+
+
+@pytest.mark.slow
+def test_a_class_run_from_the_command_line_summarises_and_reports(tmp_path, class_cmd):
+    hand_ins = tmp_path / "hand-ins"
+    classgen.write_folder(hand_ins / "ann", {"neurons.py": classgen.solution("neurons")})  # no activations.py
+    (hand_ins / "cat.zip").write_bytes(b"not a zip")
+    classgen.write_folder(hand_ins / "eve", {"neurons.py": classgen.solution("neurons")})
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id;name\nann;Ann\ncat;Cat\ndi;Di\n")
+    book = str(tmp_path / "g.sqlite")
+    done = subprocess.run([*class_cmd, "grade", str(hand_ins), "-t", "neurons", "-t", "activations", "--roster", str(roster),
+                           "-g", book, "-j", "1"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Could not be graded:" in done.stderr and "cat (cat.zip): corrupt" in done.stderr
+    assert "On the roster, no hand-in: di" in done.stderr and "Not on the roster (graded under their own names): eve" in done.stderr
+    with Gradebook(book) as gb:
+        ann = {r["task"]: r for r in gb.results(gb.latest_submissions()["ann"].id)}
+    missing = ann["activations.relu"]["checks"][0]["message"]
+    assert ann["activations.relu"]["status"] == "not_implemented" and missing.startswith("no activations.py in this hand-in")
+    assert "/tmp" not in missing and "dlcert-class-" not in missing and "upgrade" not in missing and "reset" not in missing
+    assert ann["neurons.perceptron"]["status"] == "passed"
+
+    existing = tmp_path / "report"
+    existing.mkdir()
+    (existing / "keep.txt").write_text("mine")
+    done = subprocess.run([*class_cmd, "report", "--out", str(existing), "-g", book], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert (existing / "index.html").is_file() and (existing / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in (existing / "learners").iterdir()) == ["ann.html", "cat.html", "di.html", "eve.html"]
+    index = (existing / "index.html").read_text()
+    assert re.search(r'id="missing">On the roster with no hand-in \(1\): <span class="missing-learner">di</span>', index)
+    assert re.search(r'id="unknown">Handed in but not on the roster \(1\): <span class="unknown-learner">eve</span>', index)
+    for fmt in ("csv", "json", "items"):
+        done = subprocess.run([*class_cmd, "report", "--format", fmt, "--out", str(existing), "-g", book], capture_output=True, text=True)
+        assert done.returncode == 2 and "is a folder; give a file name" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([*class_cmd, "report", "--out", str(existing / "keep.txt"), "-g", book], capture_output=True, text=True)
+    assert done.returncode == 2 and "is a file; give a folder" in done.stderr
+    single = tmp_path / "one.html"
+    done = subprocess.run([*class_cmd, "report", "--out", str(single), "-g", book], capture_output=True, text=True)
+    assert done.returncode == 0 and single.is_file() and (tmp_path / "one-learners" / "ann.html").is_file()
+    feedback = tmp_path / "feedback"
+    done = subprocess.run([*class_cmd, "feedback", "--out", str(feedback), "-g", book], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in feedback.iterdir()) == ["ann.html", "ann.md", "cat.html", "cat.md", "eve.html", "eve.md"]
+    text = (feedback / "ann.md").read_text()
+    assert "| activations.relu | not_implemented | 0 / 1 |" in text and "no activations.py in this hand-in" in text
+    assert "eve" not in text and "cat" not in text.replace("activations", "")  # nothing about other learners
+    assert "could not be graded (corrupt)" in (feedback / "cat.md").read_text()

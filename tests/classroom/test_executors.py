@@ -1,6 +1,7 @@
 """The same per-submission grading inline, on local processes and on a Dask LocalCluster; --secret seeds."""
 from __future__ import annotations
 
+import subprocess
 import time
 
 import pytest
@@ -9,6 +10,7 @@ from grader.classroom.classrun import grade_class
 from grader.classroom.gradebook import Gradebook
 from grader.classroom.grading import DaskExecutor, InlineExecutor, close_all_warm, derive_seed
 from tests.classroom import classgen
+from tests.classroom.conftest import class_command
 
 TARGETS = ["neurons"]
 
@@ -75,7 +77,8 @@ def test_a_changed_submission_is_graded_again(small_class, tmp_path):
 def test_dask_local_cluster_gives_the_same_verdicts(small_class, tmp_path):
     distributed = pytest.importorskip("distributed")
     started = time.monotonic()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  protocol="tcp") as cluster, \
             distributed.Client(cluster) as client, Gradebook(tmp_path / "dask.sqlite") as book:
         run = grade_class([small_class], gradebook=book, targets=TARGETS, executor=DaskExecutor(client))
         assert statuses(book) == WANT
@@ -84,13 +87,11 @@ def test_dask_local_cluster_gives_the_same_verdicts(small_class, tmp_path):
         assert workers  # each outcome says where it ran
         again = grade_class([small_class], gradebook=book, targets=TARGETS, executor=DaskExecutor(client))
         assert again.graded == 0 and again.skipped == 4  # the same resumable gradebook
-        from click.testing import CliRunner
-
-        from grader.classroom.cli import classroom
-
-        result = CliRunner().invoke(classroom, ["grade", str(small_class), "-t", "neurons", "-g", str(tmp_path / "cli.sqlite"),
-                                                "--executor", "dask", "--scheduler", cluster.scheduler_address])
-        assert result.exit_code == 0, result.output
+        # the command line, in its own process, against the scheduler's address: --scheduler implies Dask
+        done = subprocess.run([*class_command(), "grade", str(small_class), "-t", "neurons", "-g", str(tmp_path / "cli.sqlite"),
+                               "--scheduler", cluster.scheduler_address], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert "dask workers" in done.stderr
         with Gradebook(tmp_path / "cli.sqlite") as cli_book:
             assert statuses(cli_book) == WANT
     close_all_warm()

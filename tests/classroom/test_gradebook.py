@@ -24,10 +24,13 @@ def test_an_old_gradebook_is_migrated_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.sqlite"
     with Gradebook(path, upto=1) as old:
         assert old.version == 1
-        sub = old.submission("ann", "h1", 0, source="ann.zip", kind="zip", received_at="2026-01-01T00:00:00+00:00")
+        old.add_learner("ann")
+        sub_id = old.conn.execute(  # written as version 1 wrote it
+            "INSERT INTO submissions (learner_id, content_hash, source, kind, seed, status, received_at, first_seen_at)"
+            " VALUES ('ann', 'h1', 'ann.zip', 'zip', 0, 'graded', '2026-01-01T00:00:00+00:00', 'now')").lastrowid
         old.conn.execute(
             "INSERT INTO results (submission_id, task, task_hash, dlcert_version, status, score, max_score, checks, duration,"
-            " graded_at) VALUES (?, 'neurons.perceptron', 't', '0.1.0', 'passed', 1, 1, '[]', 0.1, 'now')", (sub.id,))
+            " graded_at) VALUES (?, 'neurons.perceptron', 't', '0.1.0', 'passed', 1, 1, '[]', 0.1, 'now')", (sub_id,))
         with pytest.raises(sqlite3.OperationalError):
             old.conn.execute("SELECT * FROM quiz_attempts")
     with Gradebook(path) as book:
@@ -35,6 +38,8 @@ def test_an_old_gradebook_is_migrated_and_keeps_its_data(tmp_path):
         assert book.count("results") == 1 and book.count("quiz_attempts") == 0 and book.count("runs") == 0
         row = book.conn.execute("SELECT run_id FROM results").fetchone()
         assert row["run_id"] is None  # the column added by migration 3
+        sub = book.submissions("ann")[0]
+        assert (sub.layout, sub.note, book.keyed()) == ("plain", "", False)  # migration 4's defaults
 
 
 def test_a_newer_gradebook_is_refused(tmp_path):

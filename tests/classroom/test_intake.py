@@ -150,3 +150,64 @@ def test_a_lone_file_is_matched_by_what_it_defines(tmp_path):
     assert list(found) == ["02_activations"]
     (tmp_path / "homework.py").write_text("def nothing_known():\n    pass\n")
     assert locate_modules(tmp_path, course.exercises) == {}
+
+
+def _zip_with_links(path, files: dict, links: dict) -> None:
+    import stat as st
+
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+        for name, target in links.items():
+            info = zipfile.ZipInfo(name)
+            info.create_system = 3
+            info.external_attr = (st.S_IFLNK | 0o777) << 16
+            z.writestr(info, target)
+
+
+def test_tooling_folders_in_a_zipped_workspace_are_skipped_not_counted(tmp_path):
+    noise = {f"ws/.venv/lib/site-packages/pkg{i}.py": "x = 1" for i in range(30)}
+    noise.update({f"ws/node_modules/m{i}/index.js": "1" for i in range(30)})
+    noise.update({"ws/.git/objects/ab/cdef": "blob", "ws/__pycache__/neurons.cpython-311.pyc": "\0"})
+    _zip_with_links(tmp_path / "ws.zip", {"ws/" + classgen.rel("neurons"): "x = 1", **noise},
+                    {"ws/.venv/bin/python": "/usr/bin/python3", "ws/.venv/lib64": "lib"})
+    extract(Submission("ws", tmp_path / "ws.zip", "zip"), tmp_path / "out", Limits(max_files=5, max_total_bytes=100))
+    files = [str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert files == ["ws/" + classgen.rel("neurons")]
+
+
+def test_tooling_folders_in_a_tar_are_skipped_not_counted(tmp_path):
+    path = tmp_path / "ws.tar.gz"
+    with tarfile.open(path, "w:gz") as t:
+        for name, text in {"ws/neurons.py": "x = 1", **{f"ws/.venv/lib/p{i}.py": "y" * 50 for i in range(20)}}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text)
+            t.addfile(info, io.BytesIO(text.encode()))
+        link = tarfile.TarInfo("ws/.venv/bin/python")
+        link.type, link.linkname = tarfile.SYMTYPE, "/usr/bin/python3"
+        t.addfile(link)
+    extract(Submission("ws", path, "tar"), tmp_path / "out", Limits(max_files=3, max_total_bytes=200))
+    assert [p.name for p in (tmp_path / "out").rglob("*.py")] == ["neurons.py"]
+
+
+def test_a_rejection_says_which_limit_and_how_to_raise_it(tmp_path):
+    classgen.write_zip(tmp_path / "many.zip", {f"{i}.py": "1" for i in range(11)})
+    message = refused(Submission("m", tmp_path / "many.zip", "zip"), tmp_path / "o1", Limits(max_files=10)).message
+    assert "more than 10 files" in message and "--max-files" in message
+    classgen.write_zip(tmp_path / "big.zip", {"a.py": "x" * 5000})
+    message = refused(Submission("b", tmp_path / "big.zip", "zip"), tmp_path / "o2", Limits(max_total_bytes=4000)).message
+    assert "MiB" in message and "--max-size" in message
+
+
+def test_several_loose_files_are_copied_under_their_own_names(tmp_path):
+    (tmp_path / "smithann_1_2_neurons-1.py").write_text("a")
+    (tmp_path / "smithann_1_2_activations.py").write_text("b")
+    sub = Submission("1", tmp_path, "files", (("smithann_1_2_neurons-1.py", "neurons.py"), ("smithann_1_2_activations.py", "activations.py")))
+    extract(sub, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["activations.py", "neurons.py"]
+    before = content_hash(sub)
+    (tmp_path / "smithann_1_2_activations.py").write_text("c")
+    assert content_hash(sub) != before
+    os.symlink("/etc/passwd", tmp_path / "evil.py")
+    err = refused(Submission("1", tmp_path, "files", (("evil.py", "neurons.py"),)), tmp_path / "out2")
+    assert err.status == "rejected"

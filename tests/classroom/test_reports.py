@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from grader.classroom import reports
+from grader.classroom import pages, reports
 from grader.classroom.gradebook import Gradebook
 from grader.results import Check, Diagnosis, TaskResult
 from tests.classroom import classgen
@@ -60,7 +60,7 @@ def assert_gradescope_format(result: dict) -> None:
     assert isinstance(result["output"], str)
     for test in result["tests"]:
         assert set(test) == {"name", "score", "max_score", "status", "output", "visibility"}
-        assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
+        assert test["status"] in ("passed", "failed") and test["visibility"] in reports.VISIBILITIES
         assert 0 <= test["score"] <= test["max_score"]
 
 
@@ -77,10 +77,14 @@ def test_html_escapes_everything_learners_wrote(tmp_path):
         bad = TaskResult("neurons.perceptron", "failed", 0.0, 1.0, [Check("c", False, "<b>bold</b>")],
                          Diagnosis("<i>m</i>", "c", 1.0, 1.0, "<script>x</script>"), 0.1)
         book.record_results(sub.id, [bad], {"neurons.perceptron": "h"}, "0.1.0")
-        html = reports.to_html(reports.collect(book))
-    assert "<script>" not in html and "<img" not in html and "<i>m</i>" not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "http://" not in html and "https://" not in html  # nothing to fetch: a self-contained file
+        data = reports.collect(book)
+    learner = data.learners[0]
+    for html in (pages.class_page(data), pages.learner_page(data, learner), pages.learner_page(data, learner, feedback=True)):
+        assert "<script>" not in html and "<img" not in html and "<i>m</i>" not in html and "<b>bold" not in html
+        assert "&lt;script&gt;" in html
+        assert "http://" not in html and "https://" not in html  # nothing to fetch: a self-contained file
+    assert "/" not in learner.page and learner.page.endswith(".html") and learner.page != evil + ".html"
+    assert pages.fence("ok") == "```" and pages.fence("a ``` b") == "````"  # learner text cannot close the Markdown fence
 
 
 def test_show_and_report_from_the_command_line(graded_class, class_cmd, tmp_path):
