@@ -277,7 +277,7 @@ def feedback_for(question: Any, given: Any, shown: Shown | None = None) -> list[
                            f"{choices[chosen].text if chosen in choices else chosen} is wrong: {why}")
         return out
     if kind == "yes_no":
-        return [f"{shown.label(s.key, 'statements')}) {s.text}: {'Yes' if s.answer else 'No'}"
-                + (f"; {s.feedback}" if s.feedback else "")
+        return [f"{shown.label(s.key, 'statements')}) {s.text}: the answer is {'Yes' if s.answer else 'No'}."
+                + (f" {s.feedback}" if s.feedback else "")
                 for s in question.statements if given.get(s.key) != s.answer]
     return []

@@ -120,11 +120,29 @@ class Paper:
         return not self.short and self.multiples[1] >= self.multiples[0]
 
 
+DRAW_TRIES = 20
+"""Random orders a paper is drawn in before the fullest one is kept (a greedy draw in one order can
+spend a scarce question where another would have done)."""
+
+
 def draw_paper(pool: list[Candidate], spec: PaperSpec, rng: np.random.Generator,
                seen: set[str] | frozenset[str] = frozenset()) -> Paper:
     """A paper from `pool`: domains filled to their quotas, at least `spec.multiples` multi-select
     questions (and no more than needed while other questions fit, so later papers keep theirs),
-    case-study blocks whole, questions not in `seen` first, otherwise in random order."""
+    case-study blocks whole, questions not in `seen` first, otherwise in random order. The first
+    full paper of up to DRAW_TRIES orders is kept, else the fullest."""
+    best = None
+    for _ in range(DRAW_TRIES):
+        paper = _greedy_paper(pool, spec, rng, seen)
+        if paper.full:
+            return paper
+        if best is None or (len(paper.picks), paper.multiples[1]) > (len(best.picks), best.multiples[1]):
+            best = paper
+    return best
+
+
+def _greedy_paper(pool: list[Candidate], spec: PaperSpec, rng: np.random.Generator,
+                  seen: set[str] | frozenset[str]) -> Paper:
     units: dict[str, list[Candidate]] = {}
     for cand in pool:
         units.setdefault(cand.block or f"#{cand.id}", []).append(cand)

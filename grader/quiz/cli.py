@@ -238,12 +238,12 @@ class InteractiveAsker:
 
         if self._session is None:
             self._session = PromptSession()
-        counts = f"{len(view.unanswered)} unanswered · {len(view.flagged_numbers)} flagged"
+        counts = f" {len(view.unanswered)} unanswered · {len(view.flagged_numbers)} flagged · ? review, q pause"
 
-        def toolbar():
+        def message():  # re-drawn every half second: the countdown lives in the prompt itself
             if view.deadline is None:
-                return f" {counts} · ? for help"
-            return f" ⏱ {render.clock_text(view.deadline - time.monotonic())} left · {counts} · ? review"
+                return "answer> "
+            return f"⏱ {render.clock_text(view.deadline - time.monotonic())} answer> "
 
         def pre_run():
             if view.deadline is None:
@@ -258,12 +258,12 @@ class InteractiveAsker:
             app.create_background_task(ring())
 
         try:
-            return self._session.prompt("answer> ", bottom_toolbar=toolbar, refresh_interval=0.5, pre_run=pre_run)
+            return self._session.prompt(message, bottom_toolbar=counts, refresh_interval=0.5, pre_run=pre_run)
         except (EOFError, KeyboardInterrupt):
             return None
 
     def notice(self, text: str) -> None:
-        self.console.print(f"[yellow]{text}[/]")
+        self.console.print(text, style="yellow", markup=False, highlight=False)
 
     def choose(self, sessions: list[dict]) -> dict:
         """Let the learner pick one of several unfinished exams (the newest by default)."""
@@ -609,13 +609,15 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
             text = ex.attempts_json(store)
     else:
         library = _library(paths or obj.banks)
-        questions = [e.question for e in library.questions.values()]
+        entries = list(library.questions.values())
+        questions = [e.question for e in entries]
+        cases = {e.question.id: e.case for e in entries if e.case is not None}
         if fmt == "json":
-            text = ex.to_json(questions)
+            text = ex.to_json(questions, list({id(c): c for c in cases.values()}.values()))
         elif fmt == "csv":
             text = ex.to_csv(questions)
         else:
-            text, warnings = gift.export(questions, seed=seed)
+            text, warnings = gift.export(questions, seed=seed, cases=cases)
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
     if out:
