@@ -224,11 +224,6 @@ class Store:
                 self._insert_attempt(session_id=session_id, when=when, **item)
             self.conn.execute("UPDATE quiz_sessions SET finished_at = ? WHERE id = ?", (iso(when), session_id))
 
-    def finish_session(self, session_id: int, when: dt.datetime | None = None) -> None:
-        with self._tx():
-            self.conn.execute("UPDATE quiz_sessions SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
-                              (iso(when or now_utc()), session_id))
-
     # --- attempts ------------------------------------------------------------------------------
 
     def record(self, *, question_id: str, mode: str, given: Any, correct: bool,
