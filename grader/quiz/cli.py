@@ -408,6 +408,9 @@ def formulas() -> None:
 
     for name, formula in sorted(f.FORMULAS.items()):
         click.echo(f"{name}({', '.join(formula.params)})  [{f.source_of(name)}]  {formula.summary}")
+    click.echo("\nwrong formulas (a template's wrong_formulas):")
+    for name, mistake in sorted(f.MISTAKES.items()):
+        click.echo(f"{name}({', '.join(mistake.params)})  [wrong {mistake.uses}]  {mistake.summary}")
 
 
 @quiz.command()
