@@ -121,23 +121,30 @@ class Paper:
 
 
 DRAW_TRIES = 20
-"""Random orders a paper is drawn in before the fullest one is kept (a greedy draw in one order can
-spend a scarce question where another would have done)."""
+"""Random orders a paper is drawn in (a greedy draw in one order can spend a scarce question where
+another would have done); the best paper of them is kept."""
 
 
 def draw_paper(pool: list[Candidate], spec: PaperSpec, rng: np.random.Generator,
                seen: set[str] | frozenset[str] = frozenset()) -> Paper:
     """A paper from `pool`: domains filled to their quotas, at least `spec.multiples` multi-select
-    questions (and no more than needed while other questions fit, so later papers keep theirs),
-    case-study blocks whole, questions not in `seen` first, otherwise in random order. The first
-    full paper of up to DRAW_TRIES orders is kept, else the fullest."""
+    questions, case-study blocks whole, questions not in `seen` first, otherwise in random order.
+
+    Of up to DRAW_TRIES draws the best is kept: a full paper before a short one, then the fewest
+    questions seen before, then the fewest multi-select beyond the share (so the next paper keeps
+    them); a full paper of unseen questions with no extra multi-select ends the search."""
+
+    def rank(paper: Paper) -> tuple:
+        repeats = sum(qid in seen for qid, _ in paper.picks)
+        return (paper.full, -repeats, -(paper.multiples[1] - paper.multiples[0]), len(paper.picks))
+
     best = None
     for _ in range(DRAW_TRIES):
         paper = _greedy_paper(pool, spec, rng, seen)
-        if paper.full:
-            return paper
-        if best is None or (len(paper.picks), paper.multiples[1]) > (len(best.picks), best.multiples[1]):
+        if best is None or rank(paper) > rank(best):
             best = paper
+        if best.full and rank(best)[1:3] == (0, 0):
+            break
     return best
 
 

@@ -329,7 +329,7 @@ def run_exam(library: Library, store: Store, session: dict, asker: ExamAsker,
             continue
         write()
         if kind == "quit":
-            return {**exam_result(library, store, session, today), "status": "paused"}
+            return {**exam_result(library, store, session, today, items), "status": "paused"}
         if kind == "submit":
             if at is None:
                 break
@@ -348,8 +348,8 @@ def run_exam(library: Library, store: Store, session: dict, asker: ExamAsker,
                          "or submit to end the exam.")
         else:  # next
             position = step(at, 1)
-    submit(library, store, session)
-    result = exam_result(library, store, session, today)
+    submit(library, store, session, items=items)
+    result = exam_result(library, store, session, today, items)
     result["status"] = status
     result["late_answer"] = late
     for entry in result["review"]:
@@ -371,13 +371,14 @@ def _view(items: list[Item | None], responses: dict, position: int | None, total
     return View(item, position + 1, total, remaining, deadline, rows[position].flagged, text, rows)
 
 
-def submit(library: Library, store: Store, session: dict, when: dt.datetime | None = None) -> None:
+def submit(library: Library, store: Store, session: dict, when: dt.datetime | None = None,
+           items: list[Item | None] | None = None) -> None:
     """Grade every item of the paper (unanswered ones count as wrong) and finish the session, in
     one transaction. A yes/no series earns per statement, everything else all or nothing."""
     when = when or now_utc()
     responses = store.responses(session["id"])
     graded = []
-    for item in _items(library, session):
+    for item in items if items is not None else _items(library, session):
         if item is None:
             continue
         response = responses.get(item.position, {})
@@ -414,7 +415,8 @@ def _score(cert: Cert, fraction: float) -> dict:
     return score
 
 
-def exam_result(library: Library, store: Store, session: dict, today: dt.date | None = None) -> dict:
+def exam_result(library: Library, store: Store, session: dict, today: dt.date | None = None,
+                items: list[Item | None] | None = None) -> dict:
     """Score, pass/fail (or dlcert's readiness line), per-domain breakdown and a review of every item.
 
     A submitted exam is scored from its attempts, an unfinished one from its answers so far."""
@@ -422,7 +424,7 @@ def exam_result(library: Library, store: Store, session: dict, today: dt.date | 
     current = store.session(session["id"]) or session
     attempts = {a["position"]: a for a in store.session_attempts(session["id"])}
     responses = store.responses(session["id"])
-    items = _items(library, session)
+    items = items if items is not None else _items(library, session)
     review, per_domain = [], {d.id: [0.0, 0] for d in cert.domains}
     for position, entry in enumerate(session["plan"]):
         item = items[position]
