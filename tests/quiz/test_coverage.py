@@ -72,7 +72,7 @@ def test_cli_table_and_json():
     data = json.loads(runner.invoke(coverage, ["--json"]).output)
     assert data["ok"] is True and data["missed"] == []
     kinds = {row["kind"] for row in data["rows"]}
-    assert kinds == {"total", "templates", "topic", "cert", "domain"}
+    assert kinds == {"total", "templates", "topic", "papers", "cert", "domain"}
 
 
 def test_issue_8_banks_alone_meet_every_target():

@@ -40,6 +40,8 @@ def _random(item, rng) -> str | None:
         return "t" if rng.random() < 0.5 else "f"
     if q.type == "numeric":
         return "0"
+    if q.type == "yes_no":
+        return " ".join(rng.choice(["y", "n"]) for _ in q.statements)
     labels = [label for label, _ in _options(item)]
     if q.type == "single":
         return labels[rng.integers(len(labels))]
@@ -50,7 +52,7 @@ def _random(item, rng) -> str | None:
     if q.type == "matching":
         picks = rng.permutation(len(labels)) if not q.reuse else rng.integers(len(labels), size=len(q.prompts))
         return " ".join(f"{n + 1}{labels[picks[n]]}" for n in range(len(q.prompts)))
-    return " ".join(rng.choice(["y", "n"]) for _ in q.statements)
+    raise AssertionError(f"no random answer for {q.type}")
 
 
 def _ranked(item, score) -> list[str]:
