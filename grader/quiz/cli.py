@@ -174,10 +174,11 @@ class InteractiveAsker:
 
     labelled = True
 
-    def __init__(self, show_feedback: bool):
+    def __init__(self, show_feedback: bool, to_stderr: bool = False):
         from rich.console import Console
 
-        self.console = Console()
+        self.console = Console(stderr=to_stderr)  # under --json stdout holds the result only
+        self.to_stderr = to_stderr
         self.shows_feedback = show_feedback
         self._session = None
 
@@ -237,7 +238,9 @@ class InteractiveAsker:
         from grader.quiz import render
 
         if self._session is None:
-            self._session = PromptSession()
+            from prompt_toolkit.output import create_output
+
+            self._session = PromptSession(output=create_output(stdout=sys.stderr if self.to_stderr else sys.stdout))
         counts = f" {len(view.unanswered)} unanswered · {len(view.flagged_numbers)} flagged · ? review, q pause"
 
         def message():  # re-drawn every half second: the countdown lives in the prompt itself
@@ -293,7 +296,7 @@ def _asker(answers_path: str | None, *, feedback: bool, as_json: bool = False):
     if answers_path:
         return ScriptedAsker(_load_answers(answers_path))
     if sys.stdin.isatty():
-        return InteractiveAsker(feedback)
+        return InteractiveAsker(feedback, to_stderr=as_json)
     return LineAsker(sys.stdin, sys.stderr if as_json else sys.stdout, feedback)
 
 
