@@ -83,216 +83,10 @@ def _load_answers(path: str) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-class ScriptedAsker:
-    """Answers from a mapping in the bank's keys; feedback is collected in the result, not printed.
-    In an exam it answers each question it has an answer for, skips the others, then submits."""
-
-    labelled = False
-    shows_feedback = False
-
-    def __init__(self, answers: dict[str, Any]):
-        self.answers = answers
-
-    def ask(self, item, index, total, remaining_s):
-        return self.answers.get(item.id)
-
-    def feedback(self, outcome) -> None:
-        pass
-
-    def exam_action(self, view):
-        from grader.quiz.exam import Action
-
-        if view.item is None:
-            return Action("submit")
-        if view.item.id in self.answers:
-            return Action("answer", self.answers[view.item.id])
-        return Action("next")
-
-    def notice(self, text: str) -> None:
-        click.echo(f"note: {text}", err=True)
-
-
-class LineAsker:
-    """A pipe: each question is printed as plain text (to stderr under --json) and answered by one
-    line of input with the labels shown; end of input stops (an exam pauses)."""
-
-    labelled = True
-
-    def __init__(self, stream, out, show_feedback: bool):
-        from rich.console import Console
-
-        self.stream = stream
-        self.out = out
-        self.console = Console(file=out, highlight=False, no_color=True, width=100)
-        self.shows_feedback = show_feedback
-
-    def _line(self) -> str | None:
-        line = self.stream.readline()
-        return None if not line else line.rstrip("\r\n")
-
-    def ask(self, item, index, total, remaining_s):
-        from grader.quiz import render
-        from grader.quiz.modes import Quit
-
-        self.out.write(render.plain_question(item, index + 1, total, remaining_s))
-        self.out.flush()
-        line = self._line()
-        if line is None or line.strip().lower() in ("q", "quit"):
-            raise Quit()
-        return line.strip() or None
-
-    def feedback(self, outcome) -> None:
-        from grader.quiz import render
-
-        if self.shows_feedback:
-            render.outcome_text(self.console, outcome.to_dict())
-
-    def exam_action(self, view):
-        from grader.quiz import render
-        from grader.quiz.exam import Action, command
-
-        if view.item is None:
-            self.out.write("\n".join(render.review_lines(view)) + "\n")
-        else:
-            self.out.write(render.plain_question(view.item, view.number, view.total, view.remaining_s,
-                                                 flagged=view.flagged, answer_text=view.answer_text, exam=True))
-        self.out.flush()
-        line = self._line()
-        return Action("quit") if line is None else command(line, at_review=view.item is None)
-
-    def notice(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
-
-
-_TIMEOUT = "__dlcert_time_up__"
-
-
-class InteractiveAsker:
-    """A terminal: rich panels; practice re-asks until the answer can be read; an exam prompt shows
-    a live countdown and ends by itself when time runs out."""
-
-    labelled = True
-
-    def __init__(self, show_feedback: bool, to_stderr: bool = False):
-        from rich.console import Console
-
-        self.console = Console(stderr=to_stderr)  # under --json stdout holds the result only
-        self.to_stderr = to_stderr
-        self.shows_feedback = show_feedback
-        self._session = None
-
-    def ask(self, item, index, total, remaining_s):
-        from rich.prompt import Prompt
-
-        from grader.quiz import answers, render
-        from grader.quiz.modes import Quit
-
-        render.question_panel(self.console, item, index + 1, total, remaining_s)
-        while True:
-            try:
-                raw = Prompt.ask("answer", console=self.console)
-            except (EOFError, KeyboardInterrupt):
-                raise Quit() from None
-            raw = (raw or "").strip()
-            if raw.lower() in ("q", "quit"):
-                raise Quit()
-            if not raw:
-                continue
-            try:
-                answers.parse(item.question, raw, item.shown)
-                return raw
-            except answers.AnswerError as exc:
-                self.console.print(f"[yellow]{exc}[/]")
-
-    def feedback(self, outcome) -> None:
-        from grader.quiz import render
-
-        if self.shows_feedback:
-            render.outcome_text(self.console, outcome.to_dict())
-
-    def exam_action(self, view):
-        from grader.quiz import render
-        from grader.quiz.exam import Action, command
-
-        if view.item is None:
-            render.review_screen(self.console, view)
-        else:
-            render.question_panel(self.console, view.item, view.number, view.total, view.remaining_s,
-                                  flagged=view.flagged, answer_text=view.answer_text, exam=True)
-        text = self._timed_prompt(view)
-        if text is None:
-            return Action("quit")
-        if isinstance(text, tuple):
-            return Action("timeout", text[1])
-        return command(text, at_review=view.item is None)
-
-    def _timed_prompt(self, view):
-        """The typed line; (_TIMEOUT, what was typed) when the clock ran out first; None on Ctrl-C/D."""
-        import asyncio
-        import time
-
-        from prompt_toolkit import PromptSession
-        from prompt_toolkit.application.current import get_app
-
-        from grader.quiz import render
-
-        if self._session is None:
-            from prompt_toolkit.output import create_output
-
-            self._session = PromptSession(output=create_output(stdout=sys.stderr if self.to_stderr else sys.stdout))
-        counts = f" {len(view.unanswered)} unanswered · {len(view.flagged_numbers)} flagged · ? review, q pause"
-
-        def message():  # re-drawn every half second: the countdown lives in the prompt itself
-            if view.deadline is None:
-                return "answer> "
-            return f"⏱ {render.clock_text(view.deadline - time.monotonic())} answer> "
-
-        def pre_run():
-            if view.deadline is None:
-                return
-            app = get_app()
-
-            async def ring():
-                await asyncio.sleep(max(0.0, view.deadline - time.monotonic()))
-                if app.is_running:
-                    app.exit(result=(_TIMEOUT, app.current_buffer.text))
-
-            app.create_background_task(ring())
-
-        try:
-            return self._session.prompt(message, bottom_toolbar=counts, refresh_interval=0.5, pre_run=pre_run)
-        except (EOFError, KeyboardInterrupt):
-            return None
-
-    def notice(self, text: str) -> None:
-        self.console.print(text, style="yellow", markup=False, highlight=False)
-
-    def choose(self, sessions: list[dict]) -> dict:
-        """Let the learner pick one of several unfinished exams (the newest by default)."""
-        from rich.prompt import Prompt
-        from rich.table import Table
-
-        from grader.quiz import render
-
-        table = Table(title="Unfinished exams")
-        for col in ("id", "cert", "started (UTC)", "answered", "time left"):
-            table.add_column(col)
-        for s in sessions:
-            left = "—" if s["remaining_s"] is None else render.clock_text(s["remaining_s"])
-            table.add_row(str(s["id"]), s["cert"], s["started_at"][:16].replace("T", " "),
-                          f"{s['answered']}/{s['questions']}", left)
-        self.console.print(table)
-        ids = [str(s["id"]) for s in sessions]
-        try:
-            picked = Prompt.ask("resume which exam", choices=ids, default=ids[0], console=self.console)
-        except (EOFError, KeyboardInterrupt):
-            raise click.Abort() from None
-        return next(s for s in sessions if str(s["id"]) == picked)
-
-
 def _asker(answers_path: str | None, *, feedback: bool, as_json: bool = False):
     """Scripted answers, a terminal, or lines on a pipe (questions go to stderr under --json)."""
+    from grader.quiz.askers import InteractiveAsker, LineAsker, ScriptedAsker
+
     if answers_path:
         return ScriptedAsker(_load_answers(answers_path))
     if sys.stdin.isatty():
@@ -437,7 +231,7 @@ def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json)
 
     library = _library(obj.banks)
     asker = _asker(answers_path, feedback=not as_json, as_json=as_json)
-    only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
+    only = None if asker.labelled else list(asker.answers)
     if only == []:
         raise click.UsageError("--answers: the file answers no question, so there is nothing to practise")
     with obj.store(library) as store:
@@ -512,15 +306,18 @@ def exam(obj: _Ctx, cert, seed, resume, count, time_limit, answers_path, as_json
 def _pick_exam(store, cert: str | None, asker) -> dict:
     """The unfinished exam to resume: the only one, the learner's pick in a terminal, else the newest."""
     from grader.quiz import exam as ex
-    from grader.quiz.modes import QuizError
+    from grader.quiz.modes import QuizError, Quit
 
     sessions = ex.unfinished_exams(store, cert)
     if not sessions:
         raise QuizError("no unfinished exam to resume" + (f" for {cert}" if cert else ""))
     if len(sessions) == 1:
         return sessions[0]
-    if isinstance(asker, InteractiveAsker):
-        return asker.choose(sessions)
+    if hasattr(asker, "choose"):  # a terminal: the learner picks
+        try:
+            return asker.choose(sessions)
+        except Quit:
+            raise click.Abort() from None
     rest = ", ".join(str(s["id"]) for s in sessions[1:])
     click.echo(f"note: resuming the newest unfinished exam ({sessions[0]['id']}); also unfinished: {rest} "
                "(`--resume ID` continues one of them)", err=True)
@@ -550,7 +347,7 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
     library = _library(obj.banks)
     asker = _asker(answers_path, feedback=not as_json, as_json=as_json)
     with obj.store(library) as store:
-        only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
+        only = None if asker.labelled else list(asker.answers)
         result = modes.run_review(library, store, asker, n=count, now=now, only=only)
 
     _emit(result, as_json, _session_renderer(asker))

@@ -267,7 +267,7 @@ def test_an_answer_after_the_time_limit_is_refused(formats, tmp_path):
 def test_pipe_refuses_a_line_typed_after_the_end(formats, tmp_path, capsys):
     import io
 
-    from grader.quiz.cli import LineAsker
+    from grader.quiz.askers import LineAsker
 
     library = load_library([formats], check_templates=False)
     clock = Clock()
@@ -378,3 +378,21 @@ def test_exam_in_a_real_terminal_skip_flag_back_and_the_clock(formats, tmp_path,
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_resume_in_a_terminal_lets_you_pick(run, formats, tmp_path, data_dir):
+    pexpect = pytest.importorskip("pexpect")
+    older = json.loads(run("--bank", formats, "exam", "--cert", "fmt-cert", "--seed", 1, "--json", input="q\n").stdout)
+    run("--bank", formats, "exam", "--cert", "fmt-cert", "--seed", 2, "--json", input="q\n")
+    env = {**os.environ, "DLCERT_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO), "COLUMNS": "100",
+           "NO_COLOR": "1", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(sys.executable, ["-c", "from grader.quiz.cli import quiz; quiz()", "--bank", str(formats),
+                                           "exam", "--resume"], env=env, cwd=str(tmp_path), encoding="utf-8", timeout=30)
+    child.expect("Unfinished exams")
+    child.expect("resume which exam")
+    child.sendline(str(older["session"]))
+    child.expect("Question 1/6")
+    child.expect("answer>")
+    child.sendline("q")
+    child.expect(rf"Paused .* --resume (\x1b\[[0-9;]*m)*{older['session']}\b")  # rich may style the number
+    child.expect(pexpect.EOF)
