@@ -55,19 +55,19 @@ def _labels(question: Any, shown: Shown | None, part: str) -> dict[str, str]:
     return {item.key: item.key for item in items}
 
 
-def _tokens(raw: Any, labels: dict[str, str]) -> list[str]:
+def _tokens(raw: str | list | tuple, labels: dict[str, str]) -> list[str]:
     """Labels typed as a list, `a,c`, `a c` or (single-letter labels only) `ac`."""
     if isinstance(raw, (list, tuple)):
         return [str(k).strip().lower() for k in raw if str(k).strip()]
-    if isinstance(raw, str):
-        parts = [p for p in _SPLIT.split(raw.strip().lower()) if p]
-        if len(parts) == 1 and parts[0] not in labels and all(ch in labels for ch in parts[0]):
-            return list(parts[0])
-        return parts
-    raise AnswerError("expected option letters")
+    parts = [p for p in _SPLIT.split(raw.strip().lower()) if p]
+    if len(parts) == 1 and parts[0] not in labels and all(ch in labels for ch in parts[0]):
+        return list(parts[0])
+    return parts
 
 
 def _keys(raw: Any, labels: dict[str, str], question: Any, shown: Shown | None) -> list[str]:
+    if not isinstance(raw, (str, list, tuple)):
+        raise AnswerError(f"answer with {expected_form(question, shown)}")
     tokens = _tokens(raw, labels)
     bad = [t for t in tokens if t not in labels]
     if bad or not tokens:
