@@ -41,6 +41,13 @@ class Entry:
     question: Any  # one of schema's question models
     file: str
     line: int
+    case: schema.CaseStudy | None = None
+    """The case study it belongs to (its scenario is shown with it)."""
+
+    @property
+    def block(self) -> str | None:
+        """A key shared by the questions of one case study (case-study ids are unique per bank)."""
+        return None if self.case is None else f"{self.file}#{self.case.id}"
 
 
 @dataclass
@@ -50,7 +57,11 @@ class Library:
     questions: dict[str, Entry] = field(default_factory=dict)
     catalog: schema.Catalog | None = None
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    """Things lint reports without failing (a question that maps only to retired exams)."""
     files: list[str] = field(default_factory=list)
+    renames: dict[str, str] = field(default_factory=dict)
+    """Old id (a question's `renamed_from`) -> the question's id, where that is unambiguous."""
 
     def by_mapping(self, cert: str, domain: str | None = None) -> list[Entry]:
         """Questions mapped to `cert` (and `domain` when given), in id order."""
@@ -159,32 +170,34 @@ def load_catalog(path: Path | None = None) -> tuple[schema.Catalog | None, list[
     return schema.Catalog(format_version=1, certs=certs), problems
 
 
-def _load_bank(path: Path, problems: list[Problem]) -> list[tuple[Any, int, Located, int]]:
-    """Valid questions of one bank file as (question, line, located, index); problems appended."""
+def _load_bank(path: Path, problems: list[Problem]) -> tuple[list[tuple[Any, int, Located, int]], dict]:
+    """Valid questions of one bank file as (question, line, located, index), and its case studies
+    by id; problems appended."""
     name = display_path(path)
     try:
         located = load_file(path, display=name)
     except YamlProblems as exc:
         problems.extend(exc.problems)
-        return []
+        return [], {}
     data = located.data
     if not isinstance(data, dict):
         kind = type(data).__name__ if data is not None else "nothing"
         problems.append(Problem(name, 1, f"the top level must be a mapping with format_version and questions, not {kind}"))
-        return []
+        return [], {}
     header = {k: v for k, v in data.items() if k != "questions"}
     header["questions"] = []
+    cases: dict = {}
     try:
-        schema.Bank.model_validate(header)
+        cases = {c.id: c for c in schema.Bank.model_validate(header).case_studies}
     except ValidationError as exc:
         problems.extend(validation_problems(exc, located))
     raw_questions = data.get("questions")
     if "questions" not in data:
         problems.append(Problem(name, 1, "missing field 'questions'"))
-        return []
+        return [], cases
     if not isinstance(raw_questions, list):
         problems.append(Problem(name, located.line(("questions",)), "questions: must be a list"))
-        return []
+        return [], cases
     out = []
     for i, raw in enumerate(raw_questions):
         try:
@@ -192,8 +205,12 @@ def _load_bank(path: Path, problems: list[Problem]) -> list[tuple[Any, int, Loca
         except ValidationError as exc:
             problems.extend(validation_problems(exc, located, ("questions", i)))
             continue
+        if question.case_study is not None and question.case_study not in cases:
+            problems.append(Problem(name, located.line(("questions", i, "case_study")),
+                                    f"case_study {question.case_study!r} is not among this bank's case_studies"))
+            continue
         out.append((question, located.line(("questions", i)), located, i))
-    return out
+    return out, cases
 
 
 def load_library(
@@ -202,12 +219,16 @@ def load_library(
     catalog_path: Path | None = None,
     check_templates: bool = True,
 ) -> Library:
-    """Read banks (default: every shipped bank) and the catalog; check ids, mappings and templates.
+    """Read banks (default: every shipped bank) and the catalog; check ids, mappings and renamed ids,
+    and with `check_templates` (lint) templates and the cue rules (`grader.quiz.cues`) too.
 
     A certs.yaml among `paths` is used as the catalog. Problems never raise: they are collected
-    in `Library.problems`, and the questions that are valid are still returned.
+    in `Library.problems` (and lint's warnings in `Library.warnings`), and the questions that are
+    valid are still returned.
     """
-    from grader.quiz import templates  # numpy is only needed once templates are checked
+    import datetime as dt
+
+    from grader.quiz import cues, templates  # numpy is only needed once templates are checked
 
     files, problems = expand(paths if paths is not None else [quizzes_root()])
     catalogs = [f for f in files if _is_catalog(f)]
@@ -218,8 +239,10 @@ def load_library(
     problems.extend(catalog_problems)
     library = Library(catalog=catalog, files=[display_path(f) for f in files])
     first_seen: dict[str, str] = {}
+    loaded: cues.Loaded = []
     for path in banks:
-        for question, line, located, i in _load_bank(path, problems):
+        questions, cases = _load_bank(path, problems)
+        for question, line, located, i in questions:
             where = f"{located.file}:{line}"
             if question.id in first_seen:
                 problems.append(Problem(located.file, located.line(("questions", i, "id")),
@@ -245,7 +268,33 @@ def load_library(
                     problems.append(Problem(located.file, located.line(("questions", i, "template")), f"template: {why}"))
                     ok = False
             if ok:
-                library.questions[question.id] = Entry(question, located.file, line)
+                library.questions[question.id] = Entry(question, located.file, line, cases.get(question.case_study))
+                loaded.append((question, located, i))
+    library.renames = _renames(loaded, first_seen, problems)
+    if check_templates:
+        problems.extend(cues.check(loaded, catalog))
+        library.warnings = sorted(cues.retired_only(loaded, catalog, dt.date.today()), key=lambda p: (p.file, p.line))
     problems.sort(key=lambda p: (p.file, p.line))
     library.problems = problems
     return library
+
+
+def _renames(loaded: list, current: dict[str, str], problems: list[Problem]) -> dict[str, str]:
+    """Old id -> new id from every `renamed_from`; an old id still in use or claimed by two
+    questions is a problem (and is not migrated)."""
+    claimed: dict[str, tuple[str, str]] = {}
+    out: dict[str, str] = {}
+    for question, located, i in loaded:
+        for j, old in enumerate(question.renamed_from):
+            at = located.line(("questions", i, "renamed_from", j))
+            if old in current:
+                problems.append(Problem(located.file, at, f"renamed_from: {old!r} is still the id of a question "
+                                        f"({current[old]}); an old id is never reused"))
+            elif old in claimed:
+                problems.append(Problem(located.file, at, f"renamed_from: {old!r} is also claimed by "
+                                        f"{claimed[old][0]} ({claimed[old][1]}); it can move to one question only"))
+                out.pop(old, None)
+            else:
+                claimed[old] = (question.id, f"{located.file}:{at}")
+                out[old] = question.id
+    return out

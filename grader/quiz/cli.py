@@ -20,11 +20,15 @@ class _Ctx:
         self.db = db
         self.banks = banks
 
-    def store(self):
+    def store(self, library=None):
+        """The quiz database; with a library, answers stored under renamed ids move to the new ids."""
         from grader.quiz.store import Store, default_db_path
 
         try:
-            return Store(self.db or default_db_path())
+            store = Store(self.db or default_db_path())
+            if library is not None:
+                store.migrate_renamed(library.renames)
+            return store
         except Exception as exc:  # unreadable or locked database: a clear message, no traceback
             raise click.ClickException(f"cannot open the quiz database: {exc}") from None
 
@@ -42,27 +46,36 @@ def _library(paths: tuple[str, ...] = (), check_templates: bool = False):
     return library
 
 
-def _load_answers(path: str) -> dict[str, Any]:
-    """A mapping question id -> answer from a YAML or JSON file, or stdin for `-`."""
-    from grader.yamlsafe import YamlProblems, load_file, load_text
+MAX_ANSWERS_BYTES = 2 * 1024 * 1024
 
+
+def _load_answers(path: str) -> dict[str, Any]:
+    """A mapping question id -> answer from any readable YAML or JSON file (`/dev/null` is an
+    empty one), or stdin for `-`. Anything else is a one-line usage error."""
+    from grader.yamlsafe import YamlProblems, load_text
+
+    name = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            located = load_text(sys.stdin.read(), "<stdin>")
+            raw = sys.stdin.buffer.read(MAX_ANSWERS_BYTES + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
         else:
-            p = Path(path)
-            if not p.is_file():
-                raise click.UsageError(f"--answers: no such file {path}")
-            if p.suffix == ".json":
-                try:
-                    data = json.loads(p.read_text(encoding="utf-8"))
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise click.UsageError(f"--answers: {path} is not valid JSON: {exc}") from None
-                located = None
-            else:
-                located = load_file(p)
-        if located is not None:
-            data = located.data
+            with open(path, "rb") as handle:
+                raw = handle.read(MAX_ANSWERS_BYTES + 1)
+    except OSError as exc:
+        raise click.UsageError(f"--answers: cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_ANSWERS_BYTES or b"\x00" in raw:
+        raise click.UsageError(f"--answers: {name} is not a YAML or JSON file of answers (binary, or over "
+                               f"{MAX_ANSWERS_BYTES // 2**20} MiB)")
+    try:
+        text = raw.decode("utf-8-sig")
+        if not text.strip():
+            data: Any = {}
+        else:
+            data = json.loads(text) if path.endswith(".json") else load_text(text, name).data
+    except UnicodeDecodeError:
+        raise click.UsageError(f"--answers: {name} is not UTF-8 text") from None
+    except ValueError as exc:
+        raise click.UsageError(f"--answers: {name} is not valid JSON: {exc}") from None
     except YamlProblems as exc:
         raise click.UsageError("--answers: " + "; ".join(map(str, exc.problems))) from None
     if not isinstance(data, dict):
@@ -70,98 +83,24 @@ def _load_answers(path: str) -> dict[str, Any]:
     return {str(k): v for k, v in data.items()}
 
 
-class ScriptedAsker:
-    """Answers from a mapping; feedback is collected in the result, not printed."""
+def _asker(answers_path: str | None, *, feedback: bool, as_json: bool = False):
+    """Scripted answers, a terminal, or lines on a pipe (questions go to stderr under --json)."""
+    from grader.quiz.askers import InteractiveAsker, LineAsker, ScriptedAsker
 
-    def __init__(self, answers: dict[str, Any]):
-        self.answers = answers
-
-    def ask(self, item, index, total, remaining_s):
-        return self.answers.get(item.id)
-
-    def feedback(self, outcome) -> None:
-        pass
-
-
-class LineAsker:
-    """One answer per line of a stream (stdin when it is not a terminal); end of input stops."""
-
-    def __init__(self, stream):
-        self.stream = stream
-
-    def ask(self, item, index, total, remaining_s):
-        from grader.quiz.modes import Quit
-
-        line = self.stream.readline()
-        if not line:
-            raise Quit()
-        line = line.strip()
-        if line.lower() in ("q", "quit"):
-            raise Quit()
-        return line or None
-
-    def feedback(self, outcome) -> None:
-        pass
-
-
-class InteractiveAsker:
-    """Rich prompts in a terminal; re-asks until the answer can be read."""
-
-    def __init__(self, show_feedback: bool, allow_skip: bool):
-        from rich.console import Console
-
-        self.console = Console()
-        self.show_feedback = show_feedback
-        self.allow_skip = allow_skip
-
-    def ask(self, item, index, total, remaining_s):
-        from rich.prompt import Prompt
-
-        from grader.quiz import answers, render
-        from grader.quiz.modes import Quit
-
-        render.question_panel(self.console, item, index, total, remaining_s)
-        while True:
-            try:
-                raw = Prompt.ask("answer", console=self.console, default="" if self.allow_skip else None,
-                                 show_default=False)
-            except (EOFError, KeyboardInterrupt):
-                raise Quit() from None
-            raw = (raw or "").strip()
-            if raw.lower() in ("q", "quit"):
-                raise Quit()
-            if not raw:
-                if self.allow_skip:
-                    return None
-                continue
-            try:
-                answers.parse(item.question, raw)
-                return raw
-            except answers.AnswerError as exc:
-                self.console.print(f"[yellow]{exc}[/]")
-
-    def feedback(self, outcome) -> None:
-        from grader.quiz import render
-
-        if self.show_feedback:
-            render.outcome_text(self.console, outcome.to_dict())
-
-
-def _asker(answers_path: str | None, *, feedback: bool, allow_skip: bool):
     if answers_path:
-        return ScriptedAsker(_load_answers(answers_path)), False
+        return ScriptedAsker(_load_answers(answers_path))
     if sys.stdin.isatty():
-        return InteractiveAsker(feedback, allow_skip), True
-    return LineAsker(sys.stdin), False
+        return InteractiveAsker(feedback, to_stderr=as_json)
+    return LineAsker(sys.stdin, sys.stderr if as_json else sys.stdout, feedback)
 
 
-def _session_renderer(interactive: bool):
+def _session_renderer(asker):
     """How a practice or review session is shown: scripted runs list each outcome, then the summary."""
 
     def human(console, r):
         from grader.quiz import render
 
-        if not interactive:
+        if not asker.shows_feedback:
             for item in r["items"]:
                 render.outcome_text(console, item)
         render.session_summary(console, r)
@@ -203,6 +142,11 @@ def quiz(ctx: click.Context, db: Path | None, banks: tuple[str, ...]) -> None:
 def lint(obj: _Ctx, paths: tuple[str, ...]) -> None:
     """Check question banks and certs.yaml (default: every shipped file); list every problem as file:line: message.
 
+    Besides the schema, lint applies the cue rules (docs/QUIZ_FORMAT.md): the key as the longest
+    option, id words found only in the key, near-duplicate stems, templates that a wrong formula
+    or a 0 answers, options that refer to others while shuffled. A question mapped only to retired
+    exams is a warning (exit 0).
+
     \b
     Examples:
       dlcert quiz lint
@@ -212,12 +156,13 @@ def lint(obj: _Ctx, paths: tuple[str, ...]) -> None:
 
     paths = paths or obj.banks
     library = load_library([Path(p) for p in paths] if paths else None, check_templates=True)
-    for problem in library.problems:
+    for problem in library.problems + library.warnings:
         click.echo(str(problem))
+    warned = f"; {len(library.warnings)} warning(s)" if library.warnings else ""
     if library.problems:
-        click.echo(f"{len(library.problems)} problem(s)", err=True)
+        click.echo(f"{len(library.problems)} problem(s){warned}", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(library.questions)} question(s) in {len(library.files)} file(s)", err=True)
+    click.echo(f"ok: {len(library.questions)} question(s) in {len(library.files)} file(s){warned}", err=True)
 
 
 @quiz.command()
@@ -260,6 +205,9 @@ def formulas() -> None:
 
     for name, formula in sorted(f.FORMULAS.items()):
         click.echo(f"{name}({', '.join(formula.params)})  [{f.source_of(name)}]  {formula.summary}")
+    click.echo("\nwrong formulas (a template's wrong_formulas):")
+    for name, mistake in sorted(f.MISTAKES.items()):
+        click.echo(f"{name}({', '.join(mistake.params)})  [wrong {mistake.uses}]  {mistake.summary}")
 
 
 @quiz.command()
@@ -282,56 +230,98 @@ def practice(obj: _Ctx, cert, domain, topic, count, seed, answers_path, as_json)
     from grader.quiz import modes
 
     library = _library(obj.banks)
-    asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
-    only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
-    with obj.store() as store:
+    asker = _asker(answers_path, feedback=not as_json, as_json=as_json)
+    only = None if asker.labelled else list(asker.answers)
+    if only == []:
+        raise click.UsageError("--answers: the file answers no question, so there is nothing to practise")
+    with obj.store(library) as store:
         try:
             result = modes.run_practice(library, store, asker, cert=cert, domain=domain, topic=topic,
                                         n=count if only is None else max(count, len(only)), seed=seed, only=only)
         except modes.QuizError as exc:
             raise _usage(exc) from None
 
-    _emit(result, as_json, _session_renderer(interactive))
+    _emit(result, as_json, _session_renderer(asker))
 
 
 @quiz.command()
 @click.option("--cert", help="Cert id (see `dlcert quiz certs`).")
-@click.option("--seed", type=int, default=None, help="Seed of the draw (same seed, same exam).")
-@click.option("--resume", is_flag=True, help="Continue the latest unfinished exam (of --cert if given).")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the draw: the same seed draws the same paper (default: a new paper, unseen questions first).")
+@click.option("--resume", "resume", is_flag=False, flag_value="pick", default=None, metavar="[ID]",
+              help="Continue an unfinished exam: this session id, or without one pick from the list "
+                   "(the newest, of --cert if given, when not in a terminal).")
 @click.option("-n", "count", type=click.IntRange(1, 500), default=None, help="Questions (default: the real exam's count).")
-@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None, help="Minutes (default: the real exam's, scaled).")
+@click.option("--time-limit", type=click.FloatRange(min=0.01), default=None, help="Minutes (default: the real exam's, scaled).")
 @click.option("--answers", "answers_path", help="YAML/JSON mapping id -> answer ('-' for stdin): no prompts.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object at the end.")
 @click.pass_obj
 def exam(obj: _Ctx, cert, seed, resume, count, time_limit, answers_path, as_json) -> None:
-    """A timed exam drawn by the blueprint's domain weights; score, pass/fail, per-domain breakdown, review.
+    """A timed exam drawn like the real one; skip, flag and go back until you submit; then the score,
+    the per-domain breakdown and a review of every answer.
+
+    \b
+    At the prompt: an answer, or  > (or empty) skip,  < back,  ! flag,  goto N,
+    clear,  ? review screen,  submit,  q pause (continue later with --resume).
 
     \b
     Examples:
       dlcert quiz exam --cert nvidia-nca-genl
       dlcert quiz exam --resume
+      dlcert quiz exam --resume 12
     """
-    from grader.quiz import modes, render
+    from grader.quiz import exam as ex
+    from grader.quiz import render
+    from grader.quiz.modes import QuizError
 
-    if not cert and not resume:
+    if not cert and resume is None:
         raise click.UsageError("give --cert (or --resume)")
+    if resume is not None and (seed is not None or count is not None):
+        raise click.UsageError("--resume continues an existing exam; --seed and -n do not apply")
     library = _library(obj.banks)
-    with obj.store() as store:
+    asker = _asker(answers_path, feedback=False, as_json=as_json)
+    with obj.store(library) as store:
         try:
-            if resume:
-                if seed is not None or count is not None:
-                    raise click.UsageError("--resume continues an existing exam; --seed and -n do not apply")
-                session = modes.resume_session(store, cert)
+            if resume is None:
+                others = ex.unfinished_exams(store)
+                session = ex.start_exam(library, store, cert, seed=seed, n=count, time_limit_min=time_limit)
+                if others:
+                    listed = ", ".join(f"{s['id']} ({s['cert']}, {s['answered']}/{s['questions']} answered)" for s in others)
+                    click.echo(f"note: unfinished exam(s) kept: {listed}; `dlcert quiz exam --resume` picks one.", err=True)
+            elif resume == "pick":
+                session = _pick_exam(store, cert, asker)
+            elif resume.isdigit():
+                session = ex.find_session(store, int(resume))
             else:
-                session = modes.start_exam(library, store, cert, seed=seed, n=count, time_limit_min=time_limit)
-        except modes.QuizError as exc:
+                raise click.UsageError(f"--resume takes a session id (a number), not {resume!r}")
+        except QuizError as exc:
             raise _usage(exc) from None
         if not as_json:
             for warning in session["meta"].get("warnings", []):
                 click.echo(f"warning: {warning}", err=True)
-        asker, _ = _asker(answers_path, feedback=False, allow_skip=True)
-        result = modes.run_exam(library, store, session, asker)
+        result = ex.run_exam(library, store, session, asker)
     _emit(result, as_json, render.exam_report)
+
+
+def _pick_exam(store, cert: str | None, asker) -> dict:
+    """The unfinished exam to resume: the only one, the learner's pick in a terminal, else the newest."""
+    from grader.quiz import exam as ex
+    from grader.quiz.modes import QuizError, Quit
+
+    sessions = ex.unfinished_exams(store, cert)
+    if not sessions:
+        raise QuizError("no unfinished exam to resume" + (f" for {cert}" if cert else ""))
+    if len(sessions) == 1:
+        return sessions[0]
+    if hasattr(asker, "choose"):  # a terminal: the learner picks
+        try:
+            return asker.choose(sessions)
+        except Quit:
+            raise click.Abort() from None
+    rest = ", ".join(str(s["id"]) for s in sessions[1:])
+    click.echo(f"note: resuming the newest unfinished exam ({sessions[0]['id']}); also unfinished: {rest} "
+               "(`--resume ID` continues one of them)", err=True)
+    return sessions[0]
 
 
 @quiz.command()
@@ -355,12 +345,12 @@ def review(obj: _Ctx, count, now_text, answers_path, as_json) -> None:
     except ValueError:
         raise click.UsageError(f"--now: not an ISO 8601 time: {now_text!r}") from None
     library = _library(obj.banks)
-    asker, interactive = _asker(answers_path, feedback=not as_json, allow_skip=False)
-    with obj.store() as store:
-        only = list(asker.answers) if isinstance(asker, ScriptedAsker) else None
+    asker = _asker(answers_path, feedback=not as_json, as_json=as_json)
+    with obj.store(library) as store:
+        only = None if asker.labelled else list(asker.answers)
         result = modes.run_review(library, store, asker, n=count, now=now, only=only)
 
-    _emit(result, as_json, _session_renderer(interactive))
+    _emit(result, as_json, _session_renderer(asker))
 
 
 @quiz.command()
@@ -421,17 +411,20 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
     if attempts:
         if fmt != "json":
             raise click.UsageError("--attempts exports JSON only")
-        with obj.store() as store:
+        with obj.store(_library(obj.banks)) as store:
             text = ex.attempts_json(store)
     else:
         library = _library(paths or obj.banks)
-        questions = [e.question for e in library.questions.values()]
+        entries = list(library.questions.values())
+        questions = [e.question for e in entries]
+        cases = {e.question.id: e.case for e in entries if e.case is not None}
         if fmt == "json":
-            text = ex.to_json(questions)
+            text = ex.to_json(questions, list({id(c): c for c in cases.values()}.values()))
         elif fmt == "csv":
             text = ex.to_csv(questions)
         else:
-            text, warnings = (moodlexml if fmt == "moodle-xml" else gift).export(questions, seed=seed)
+            text, warnings = (moodlexml.export(questions, seed=seed) if fmt == "moodle-xml"
+                              else gift.export(questions, seed=seed, cases=cases))
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
     if out:

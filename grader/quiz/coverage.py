@@ -4,10 +4,12 @@ against the targets the question banks must meet (issue 8).
 Targets:
 - at least `TOTAL_TARGET` questions in all, at least `TOPIC_TARGET` per guide topic;
 - at least `TEMPLATE_TARGET` generated numeric templates;
-- an exam with a multiple-choice paper (`format` multiple-choice or mixed, with a question
-  count N): at least N distinct questions mapped to it, and each domain at least
-  ceil(N * weight / 100) (the upper end of a published range), so a blueprint-weighted paper
-  never has to repeat a question;
+- an active exam with a multiple-choice paper (`format` multiple-choice or mixed, with a
+  question count N): at least `PAPERS_TARGET` full papers without a question in common, drawn as
+  the exam draws them (only the cert's `item_types`, each domain its blueprint share of N, at
+  least `multiple_share` multi-select, case studies whole); the cert and domain rows count the
+  questions of those types against PAPERS_TARGET papers' worth;
+- a retired exam: its questions are counted, with no target (they count toward no active paper);
 - an exam with no multiple-choice paper (hands-on, or no question count): at least
   `HANDS_ON_TARGET` questions on the skills it assesses, spread so that an equal-weight
   knowledge check of that length can be drawn (each domain ceil(HANDS_ON_TARGET / domains)).
@@ -16,6 +18,7 @@ A question counts once per cert however many of its domains it maps to.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -31,6 +34,7 @@ TOTAL_TARGET = 300
 TOPIC_TARGET = 12
 TEMPLATE_TARGET = 40
 HANDS_ON_TARGET = 40
+PAPERS_TARGET = 2
 
 QUIZZES = QUIZZES_ROOT
 
@@ -59,7 +63,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
 class Row:
     """One line of the report: what is counted, how many, the target, whether it is met."""
 
-    kind: str          # total | templates | topic | cert | domain
+    kind: str          # total | templates | topic | papers | cert | domain
     name: str
     count: int
     target: int
@@ -90,17 +94,23 @@ class Coverage:
         }
 
 
-def domain_target(questions: int, weight: Any) -> int:
-    """ceil(questions * weight / 100), using the upper end of a [min, max] range."""
+def _weight(weight: Any) -> str:
     if weight is None:
-        return 0
-    high = weight[1] if isinstance(weight, (tuple, list)) else weight
-    return math.ceil(questions * float(high) / 100 - 1e-9)
+        return ""
+    if isinstance(weight, (tuple, list)):
+        return f"weight {weight[0]:g}-{weight[1]:g}%"
+    return f"weight {weight:g}%"
 
 
-def compute(questions: Iterable[Any], catalog: Catalog) -> Coverage:
-    """The coverage table for these questions (schema models) against `catalog`."""
+def compute(questions: Iterable[Any], catalog: Catalog, blocks: dict[str, str] | None = None,
+            today: dt.date | None = None) -> Coverage:
+    """The coverage table for these questions (schema models) against `catalog`. `blocks` maps a
+    question id to its case study's key (default: the case-study id itself)."""
+    from grader.quiz.blueprint import candidates, count_papers, paper_spec
+
     questions = list(questions)
+    blocks = blocks or {}
+    today = today or dt.date.today()
     cov = Coverage()
     cov.rows.append(Row("total", "questions", len(questions), TOTAL_TARGET))
     templates = sum(1 for q in questions if getattr(q, "template", None) is not None)
@@ -108,35 +118,49 @@ def compute(questions: Iterable[Any], catalog: Catalog) -> Coverage:
     for topic in TOPICS:
         n = sum(1 for q in questions if q.topic == topic)
         cov.rows.append(Row("topic", topic, n, TOPIC_TARGET))
+    paired = [(q, blocks.get(q.id, q.case_study)) for q in questions]
     for cert in catalog.certs:
-        mapped = [q for q in questions if any(m.split(":", 1)[0] == cert.id for m in q.mappings)]
         count = cert.questions.value if cert.questions is not None else None
         paper = cert.format in ("multiple-choice", "mixed") and isinstance(count, (int, float))
-        note = cert.format if paper else f"{cert.format}: no multiple-choice paper"
-        target = int(count) if paper else HANDS_ON_TARGET
-        cov.rows.append(Row("cert", cert.id, len(mapped), target, note))
+        if paper and cert.status(today) != "retired":
+            spec = paper_spec(cert, int(count))
+            pool = candidates(paired, cert, spec)
+            types = ", ".join(sorted(spec.types)) if spec.types else "any type"
+            note = f"{int(count)} questions; {types}" + (f"; >= {spec.multiples} multi-select" if spec.multiples else "")
+            cov.rows.append(Row("papers", cert.id, count_papers(pool, spec), PAPERS_TARGET, note))
+            cov.rows.append(Row("cert", cert.id, len(pool), PAPERS_TARGET * spec.size, "questions of the exam's types"))
+            for dom in cert.domains:
+                n = sum(1 for c in pool if dom.id in c.domains)
+                cov.rows.append(Row("domain", f"{cert.id}:{dom.id}", n, PAPERS_TARGET * spec.quotas[dom.id],
+                                    _weight(dom.weight)))
+            continue
+        mapped = [q for q in questions if any(m.split(":", 1)[0] == cert.id for m in q.mappings)]
+        if paper:  # retired: counted, no target
+            cov.rows.append(Row("cert", cert.id, len(mapped), 0, "retired: counts toward no active paper"))
+        else:
+            cov.rows.append(Row("cert", cert.id, len(mapped), HANDS_ON_TARGET, f"{cert.format}: no multiple-choice paper"))
         for dom in cert.domains:
             key = f"{cert.id}:{dom.id}"
             n = sum(1 for q in questions if key in q.mappings)
-            if paper:
-                target = domain_target(int(count), dom.weight)
-            else:  # an equal-weight knowledge check of HANDS_ON_TARGET questions
-                target = math.ceil(HANDS_ON_TARGET / len(cert.domains))
-            weight = "" if dom.weight is None else f"weight {dom.weight}"
-            cov.rows.append(Row("domain", key, n, target, weight))
+            target = 0 if paper else math.ceil(HANDS_ON_TARGET / len(cert.domains))
+            cov.rows.append(Row("domain", key, n, target, _weight(dom.weight)))
     return cov
 
 
-def load_all(root: Path = QUIZZES) -> tuple[list[Any], Catalog]:
+def load_all(root: Path = QUIZZES) -> tuple[list[Any], Catalog, dict[str, str]]:
+    """Every question under `root`, the catalog, and question id -> case-study key."""
     questions: list[Any] = []
+    blocks: dict[str, str] = {}
     for path in bank_paths(root):
-        questions.extend(load_bank(path).questions)
-    return questions, load_catalog(root / CATALOG_NAME)
+        bank = load_bank(path)
+        questions.extend(bank.questions)
+        blocks.update({q.id: f"{path}#{q.case_study}" for q in bank.questions if q.case_study})
+    return questions, load_catalog(root / CATALOG_NAME), blocks
 
 
 def report(root: Path = QUIZZES) -> Coverage:
-    questions, catalog = load_all(root)
-    return compute(questions, catalog)
+    questions, catalog, blocks = load_all(root)
+    return compute(questions, catalog, blocks)
 
 
 def render(cov: Coverage, console=None) -> None:
@@ -149,11 +173,12 @@ def render(cov: Coverage, console=None) -> None:
         table.add_column(col, justify="right" if col in ("count", "target") else "left")
     last = None
     for r in cov.rows:
-        if last is not None and r.kind != last and r.kind != "domain":
+        if last is not None and r.kind != last and r.kind not in ("domain", "cert"):
             table.add_section()
         last = r.kind
         name = {"total": "total questions", "templates": "generated templates"}.get(r.kind)
-        name = name or (f"topic {r.name}" if r.kind == "topic" else r.name if r.kind == "cert" else f"  {r.name.split(':', 1)[1]}")
+        name = name or {"topic": f"topic {r.name}", "papers": f"{r.name} papers", "cert": f"{r.name} questions"}.get(
+            r.kind, f"  {r.name.split(':', 1)[-1]}")
         mark = "[green]ok[/]" if r.ok else "[red]MISSED[/]"
         table.add_row(name, str(r.count), str(r.target), mark, r.note)
     console.print(table)
@@ -170,7 +195,8 @@ def render(cov: Coverage, console=None) -> None:
 @click.option("--dir", "root", type=click.Path(file_okay=False, exists=True, path_type=Path),
               default=None, help="The quizzes folder (default: the shipped one).")
 def coverage(as_json: bool, root: Path | None) -> None:
-    """Questions per topic and per certification domain against the bank targets.
+    """Questions per topic and per certification domain against the bank targets, and how many
+    full disjoint papers each active exam can draw (at least 2: a retake is a new paper).
 
     Exit status 1 when any target is missed.
 

@@ -38,6 +38,10 @@ class Formula:
 
 
 FORMULAS: dict[str, Formula] = {}
+MISTAKES: dict[str, Formula] = {}
+"""Classic wrong formulas, by name; `Formula.uses` holds the formula each one is a wrong version of.
+A template lists the ones a candidate really makes in `wrong_formulas`, and lint fails the template
+when one of them gives the right answer (within tolerance) in more than 5 % of its draws."""
 
 
 def register(summary: str, uses: str | None = None):
@@ -49,6 +53,25 @@ def register(summary: str, uses: str | None = None):
         return func
 
     return decorate
+
+
+def mistake_of(formula: str, summary: str):
+    """Add a function to MISTAKES: a classic wrong way to compute `formula`. It takes some or all
+    of that formula's arguments."""
+
+    def decorate(func):
+        params = tuple(inspect.signature(func).parameters)
+        MISTAKES[func.__name__] = Formula(func.__name__, func, params, summary, formula)
+        return func
+
+    return decorate
+
+
+def evaluate_mistake(name: str, values: dict[str, Any]) -> float:
+    """What wrong formula `name` answers for these values (it is given only the arguments it takes)."""
+    mistake = MISTAKES[name]
+    result = mistake.func(**{p: values[p] for p in mistake.params})
+    return float(np.asarray(result, dtype=np.float64).reshape(()))
 
 
 def _exercises_root() -> Path:
@@ -579,6 +602,21 @@ def sgd_weight_decay_step(param, grad, lr, weight_decay):
     return param - lr * (grad + weight_decay * param)
 
 
+@mistake_of("sgd_weight_decay_step", "weight decay ignored: p - lr g")
+def sgd_ignoring_weight_decay(param, grad, lr):
+    return param - lr * grad
+
+
+@mistake_of("sgd_weight_decay_step", "decay not scaled by the learning rate: p - lr g - wd p")
+def sgd_weight_decay_without_lr(param, grad, lr, weight_decay):
+    return param - lr * grad - weight_decay * param
+
+
+@mistake_of("sgd_weight_decay_step", "decay added with the wrong sign: p - lr (g - wd p)")
+def sgd_weight_decay_sign_flipped(param, grad, lr, weight_decay):
+    return param - lr * (grad - weight_decay * param)
+
+
 @register("`steps` Nesterov SGD steps under a constant gradient (PyTorch: buf = m buf + g; p -= lr (g + m buf))",
           uses="optimizers.SGD")
 def nesterov_step(param, grad, lr, momentum, steps):
@@ -868,6 +906,21 @@ def global_batch_size(per_device_batch, devices, accumulation_steps):
 @register("StepLR: lr * gamma^floor(epoch / step_size)")
 def step_lr(lr, gamma, step_size, epoch):
     return lr * gamma ** (_positive_int(epoch, "epoch", 0) // _positive_int(step_size, "step_size"))
+
+
+@mistake_of("step_lr", "gamma applied every epoch (ExponentialLR's rule): lr * gamma^epoch")
+def step_lr_every_epoch(lr, gamma, epoch):
+    return lr * gamma ** epoch
+
+
+@mistake_of("step_lr", "the schedule forgotten: lr unchanged")
+def constant_lr(lr):
+    return lr
+
+
+@mistake_of("step_lr", "no floor: lr * gamma^(epoch / step_size)")
+def step_lr_without_floor(lr, gamma, step_size, epoch):
+    return lr * gamma ** (epoch / step_size)
 
 
 @register("ExponentialLR: lr * gamma^epoch")

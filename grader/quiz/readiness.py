@@ -102,8 +102,8 @@ def readiness(
         now: the time to weigh answers from (default: now, UTC).
         modules: module -> task ids (default: read from exercises/*/exercise.yaml).
 
-    Quiz answers to a domain's questions are weighted by recency (half-life HALF_LIFE_DAYS) and
-    shrunk by PRIOR_WRONG; exercise modules join a domain through its guide topics (module name =
+    Quiz answers to a domain's questions (the share of each item earned: a yes/no series in an exam
+    earns per statement) are weighted by recency (half-life HALF_LIFE_DAYS) and shrunk by PRIOR_WRONG; exercise modules join a domain through its guide topics (module name =
     topic). Raises KeyError for an unknown cert.
     """
     from grader.quiz.bank import load_library
@@ -117,6 +117,7 @@ def readiness(
     modules = exercise_tasks() if modules is None else modules
     passed = set(passed_tasks)
     with Store(db_path or default_db_path()) as store:
+        store.migrate_renamed(library.renames)
         history = store.attempts()
     weights = domain_weights(cert)
     domains = []
@@ -130,7 +131,7 @@ def readiness(
             age = max(0.0, (now - parse_iso(attempt["answered_at"])).total_seconds() / 86400)
             w = 0.5 ** (age / HALF_LIFE_DAYS)
             total_w += w
-            right_w += w * attempt["correct"]
+            right_w += w * attempt["credit"]
             count += 1
         quiz_score = right_w / (total_w + PRIOR_WRONG)
         mods = [m for m in modules if m in d.topics]

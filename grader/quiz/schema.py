@@ -119,6 +119,9 @@ class Template(Strict):
     """Parameters that are the same every time (shown in the stem like drawn ones)."""
     decimals: Annotated[int, Field(ge=0, le=8)] = 4
     """Digits the answer is shown with in the explanation/review."""
+    wrong_formulas: list[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")]] = []
+    """Classic wrong formulas (`grader.quiz.formulas.MISTAKES`) a candidate really uses here; lint
+    fails the template when one gives the right answer in more than 5 % of draws."""
 
 
 class QuestionBase(Strict):

@@ -19,7 +19,7 @@ def test_every_command_has_help(run):
     (["practice", "--cert", "nope"], "unknown cert"),
     (["practice", "--domain", "d1"], "--domain needs --cert"),
     (["practice", "--cert", "test-cert", "--domain", "zz"], "has no domain"),
-    (["practice", "--answers", "/nonexistent.yaml"], "no such file"),
+    (["practice", "--answers", "/nonexistent.yaml"], "cannot read /nonexistent.yaml"),
     (["practice", "--topic", "astrology"], "astrology"),
     (["export", "--attempts", "--format", "csv"], "JSON only"),
 ])

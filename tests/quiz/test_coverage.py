@@ -6,8 +6,9 @@ import json
 
 from click.testing import CliRunner
 
-from grader.quiz.coverage import (HANDS_ON_TARGET, TEMPLATE_TARGET, TOPIC_TARGET, TOTAL_TARGET,
-                                  compute, coverage, domain_target, load_all, report)
+from grader.quiz.blueprint import allocate, domain_weights
+from grader.quiz.coverage import (HANDS_ON_TARGET, PAPERS_TARGET, TEMPLATE_TARGET, TOPIC_TARGET, TOTAL_TARGET,
+                                  compute, coverage, load_all, report)
 from grader.quiz.schema import TOPICS
 
 
@@ -24,21 +25,43 @@ def test_shipped_banks_meet_every_target():
 
 
 def test_targets_follow_the_catalog():
-    questions, catalog = load_all()
-    cov = compute(questions, catalog)
+    questions, catalog, blocks = load_all()
+    cov = compute(questions, catalog, blocks)
     rows = {(r.kind, r.name): r for r in cov.rows}
     mla = catalog.cert("aws-mla-c01")
-    assert rows[("cert", "aws-mla-c01")].target == mla.questions.value
-    assert rows[("domain", "aws-mla-c01:data-preparation")].target == domain_target(65, 28) == 19
-    assert domain_target(50, (20, 25)) == 13   # the upper end of a published range
-    assert rows[("domain", "azure-ai-900:generative-ai")].target == 13
+    assert rows[("papers", "aws-mla-c01")].target == PAPERS_TARGET == 2
+    assert rows[("cert", "aws-mla-c01")].target == 2 * mla.questions.value
+    quota = allocate(domain_weights(mla), mla.questions.value)["data-preparation"]
+    assert rows[("domain", "aws-mla-c01:data-preparation")].target == 2 * quota == 36
+    assert ("papers", "azure-ai-900") not in rows                          # retired: no paper to supply
+    assert rows[("domain", "azure-ai-900:generative-ai")].target == 0
+    assert rows[("cert", "nvidia-dli-fdl")].target == HANDS_ON_TARGET       # hands-on: a knowledge check
 
 
 def test_missed_target_is_reported():
-    _, catalog = load_all()
+    _, catalog, _ = load_all()
     cov = compute([], catalog)
     assert not cov.ok
     assert any(r.kind == "topic" and r.name == "gpu" for r in cov.missed)
+    assert any(r.kind == "papers" and r.count == 0 for r in cov.missed)
+
+
+def test_papers_count_disjoint_full_papers(formats):
+    from tests.quiz.conftest import FORMATS_BANK
+
+    questions, catalog, blocks = load_all(formats)
+    papers = {r.name: r for r in compute(questions, catalog, blocks).rows if r.kind == "papers"}
+    assert papers["fmt-cert"].count == 1 and not papers["fmt-cert"].ok
+    assert papers["fmt-cert"].note == "6 questions; matching, multiple, ordering, single, yes_no; >= 2 multi-select"
+    twin = FORMATS_BANK.replace("id: mlops.", "id: mlops.twin-").replace("id: foundations.", "id: foundations.twin-")
+    (formats / "twin.yaml").write_text(twin)
+    questions, catalog, blocks = load_all(formats)
+    papers = {r.name: r for r in compute(questions, catalog, blocks).rows if r.kind == "papers"}
+    assert papers["fmt-cert"].count == 2 and papers["fmt-cert"].ok
+    result = CliRunner().invoke(coverage, ["--dir", str(formats), "--json"])
+    rows = [r for r in json.loads(result.output)["rows"] if r["kind"] == "papers"]
+    assert rows == [{"kind": "papers", "name": "fmt-cert", "count": 2, "target": 2, "ok": True,
+                     "note": papers["fmt-cert"].note}]
 
 
 def test_cli_table_and_json():
@@ -49,7 +72,7 @@ def test_cli_table_and_json():
     data = json.loads(runner.invoke(coverage, ["--json"]).output)
     assert data["ok"] is True and data["missed"] == []
     kinds = {row["kind"] for row in data["rows"]}
-    assert kinds == {"total", "templates", "topic", "cert", "domain"}
+    assert kinds == {"total", "templates", "topic", "papers", "cert", "domain"}
 
 
 def test_issue_8_banks_alone_meet_every_target():

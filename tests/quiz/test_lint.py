@@ -232,3 +232,104 @@ def test_missing_path(run, tmp_path):
     result = run("lint", tmp_path / "nope.yaml")
     assert result.exit_code == 1
     assert "no such file" in result.stdout
+
+
+# --- cue rules -----------------------------------------------------------------------------------------
+
+
+def _single(qid: str, stem: str, key: str, others: list[str], mappings: str = "test-cert:d1") -> str:
+    wrong = "".join(f"      - {{key: {chr(98 + i)}, text: {t!r}, feedback: Not it.}}\n" for i, t in enumerate(others))
+    return (f"  - id: {qid}\n    type: single\n    topic: activations\n    difficulty: 1\n"
+            f"    mappings: [{mappings}]\n    stem: {stem}\n    choices:\n      - {{key: a, text: {key!r}}}\n"
+            f"{wrong}    answer: a\n    explanation: Because it is.\n")
+
+
+def _template(qid: str, formula: str, params: str, wrong: str = "", decimals: int = 5) -> str:
+    return (f"  - id: {qid}\n    type: numeric\n    topic: optimizers\n    difficulty: 2\n    mappings: [test-cert:d1]\n"
+            f"    stem: Compute the value for {qid}.\n    template:\n      formula: {formula}\n      params:\n{params}"
+            f"      decimals: {decimals}\n{wrong}    tolerance: {{abs: 0.000015}}\n    explanation: It is {{answer}}.\n")
+
+
+SGD_OLD = ("        param: {float: [-3, 3], decimals: 2}\n        grad: {float: [-2, 2], decimals: 2}\n"
+           "        lr: {choice: [0.01, 0.05, 0.1]}\n        weight_decay: {choice: [0.0001, 0.001, 0.01]}\n")
+STEP_OLD = ("        lr: {choice: [0.1, 0.01, 0.001]}\n        gamma: {choice: [0.1, 0.5]}\n"
+            "        step_size: {choice: [5, 10, 30]}\n        epoch: {int: [0, 60]}\n")
+
+CUES = "format_version: 1\nquestions:\n" + "".join([
+    _single("t.wide-margin", "Which activation keeps a zero-centred output range?",
+            "The hyperbolic tangent, whose outputs lie between minus one and one", ["ReLU", "Sigmoid"]),
+    _single("t.tensorrt-speedup", "Which tool compiles a trained network into an optimized inference engine?",
+            "TensorRT", ["ONNX Runtime graphs", "CUDA graphs alone"]),
+    *[_single(f"t.plain-{n}", stem, "A slightly longer key", ["A short one", "Shorter"]) for n, stem in enumerate([
+        "Plain question number one about learning rates and schedules?",
+        "Which optimizer keeps a running average of squared gradients?",
+        "What does a validation curve that rises while training loss falls suggest?",
+        "How many parameters does a bias-free dense layer from 3 to 4 units hold?"])],
+    _single("t.above", "Which of these statements about dropout during inference holds here?",
+            "It is turned off", ["It doubles activations", "All of the above"]),
+    _template("t.sgd-decay", "sgd_weight_decay_step", SGD_OLD, "      wrong_formulas: [sgd_ignoring_weight_decay]\n"),
+    _template("t.step-zero", "step_lr", STEP_OLD, decimals=6),
+    _template("t.unknown-wrong", "step_lr", STEP_OLD.replace("0.001]", "0.05]").replace("int: [0, 60]", "int: [30, 40]")
+              .replace("[5, 10, 30]", "[30]"), "      wrong_formulas: [no_such_mistake, sgd_ignoring_weight_decay]\n", 6),
+    _single("t.retired-only", "Which storage class suits objects read once a year at the lowest cost?",
+            "Archive", ["Standard", "Nearline"], mappings="old-cert:only"),
+])
+DUPLICATE = "format_version: 1\nquestions:\n" + _single(
+    "t.plain-again", "Plain question number one about the learning rates and schedules!", "Yes", ["No", "Maybe"])
+
+
+def _line(text: str, fragment: str, nth: int = 0) -> int:
+    lines = [i + 1 for i, line in enumerate(text.splitlines()) if fragment in line]
+    return lines[nth]
+
+
+def test_cue_rules_report_each_problem_at_its_line(run, tmp_path):
+    folder = tmp_path / "cues"
+    folder.mkdir()
+    (folder / "certs.yaml").write_text(MINI_CERTS)
+    (folder / "cues.yaml").write_text(CUES)
+    (folder / "dup.yaml").write_text(DUPLICATE)
+    result = run("lint", folder)
+    assert result.exit_code == 1
+    found = [(p["file"].rsplit("/", 1)[-1], int(p["line"]), p["msg"]) for p in problems(result)]
+    expected = [
+        ("cues.yaml", 2, "strictly longest option in 5 of 8 single-choice questions"),
+        ("cues.yaml", _line(CUES, "The hyperbolic tangent"), "longest option by a wide margin (67 characters against 7)"),
+        ("cues.yaml", _line(CUES, "id: t.tensorrt-speedup"), "the id word(s) 'tensorrt' appear in the key"),
+        ("cues.yaml", _line(CUES, "All of the above"), "refers to other options ('All of the above')"),
+        ("cues.yaml", _line(CUES, "template:", 0), "the wrong formula sgd_ignoring_weight_decay"),
+        ("cues.yaml", _line(CUES, "template:", 1), "the answer rounds to 0 at 6 decimals"),
+        ("cues.yaml", _line(CUES, "template:", 2), "unknown wrong formula 'no_such_mistake'"),
+        ("cues.yaml", _line(CUES, "template:", 2), "sgd_ignoring_weight_decay is a wrong version of sgd_weight_decay_step"),
+        ("cues.yaml", _line(CUES, "id: t.retired-only") + 4, "warning: maps only to retired exams (old-cert)"),
+        ("dup.yaml", _line(DUPLICATE, "stem:"), "nearly repeats t.plain-0"),
+    ]
+    for file, line, fragment in expected:
+        assert any(f == file and l == line and fragment in m for f, l, m in found), (file, line, fragment, found)
+    assert len(found) == len(expected), found
+
+
+def test_warnings_alone_do_not_fail_lint(run, tmp_path):
+    folder = tmp_path / "w"
+    folder.mkdir()
+    (folder / "certs.yaml").write_text(MINI_CERTS)
+    (folder / "bank.yaml").write_text("format_version: 1\nquestions:\n" + _single(
+        "t.retired-only", "Which storage class suits cold data?", "Archive", ["Standard", "Nearline"], "old-cert:only"))
+    result = run("lint", folder)
+    assert result.exit_code == 0 and "warning: maps only to retired exams" in result.stdout
+    assert "1 warning(s)" in result.stderr
+
+
+def test_the_fixed_templates_test_what_they_claim():
+    """training.step-lr-generated and optimizers.sgd-weight-decay-generated: never 0, and the classic
+    wrong formulas they name are (nearly) never within tolerance."""
+    from grader.quiz import cues
+    from grader.quiz.bank import load_library
+    from grader.quiz.coverage import QUIZZES
+
+    library = load_library([QUIZZES / "banks" / "training.yaml", QUIZZES / "banks" / "optimizers.yaml"],
+                           check_templates=False)
+    for qid in ("training.step-lr-generated", "optimizers.sgd-weight-decay-generated"):
+        question = library.questions[qid].question
+        assert len(question.template.wrong_formulas) == 3
+        assert cues.template_cues(question) == [], qid
