@@ -32,6 +32,8 @@ NEAR_DUPLICATE = 0.8
 """Word-set Jaccard similarity of two stems from which they are near-duplicates."""
 WRONG_FORMULA_SHARE = 0.05
 """A classic wrong formula may answer a template right in at most this share of draws."""
+ZERO_SHARE = 0.1
+"""A template may draw values whose answer 0 would score (they are drawn again) in at most this share."""
 TEMPLATE_DRAWS = 160
 """Draws per template (or every combination of its parameters, when there are at most this many)."""
 _LETTER = r"\(?[a-h]\)?"
@@ -248,10 +250,12 @@ def template_cues(question: NumericQuestion) -> list[str]:
     draws = template_draws(question)
     if not draws:
         return []
-    zeros = [values for values, answer in draws if round(answer, template.decimals) == 0]
-    if zeros:
+    zeros = [values for values, answer in draws if templates.zero_scores(question, answer)]
+    if len(zeros) > ZERO_SHARE * len(draws):
         out.append(f"the answer rounds to 0 at {template.decimals} decimals in {len(zeros)} of {len(draws)} draws "
-                   f"(e.g. {zeros[0]}): answering 0 scores; narrow the parameter ranges")
+                   f"(e.g. {zeros[0]}; at most {100 * ZERO_SHARE:.0f}%, and those are drawn again): "
+                   "narrow the parameter ranges")
+    draws = [(values, answer) for values, answer in draws if not templates.zero_scores(question, answer)]
     tol = question.tolerance
     for name in template.wrong_formulas:
         right = 0

@@ -112,7 +112,8 @@ def check_signature(template: Template) -> str | None:
 def instantiate(question: NumericQuestion, rng: np.random.Generator, values: dict[str, Any] | None = None) -> Instance:
     """A concrete version of a generated question: `values` if given (a stored draw), else fresh ones.
 
-    Draws again (up to MAX_TRIES) while the formula says the values make no valid question.
+    Draws again (up to MAX_TRIES) while the formula says the values make no valid question, or
+    while the answer is one that "0" would score (such an instance tests nothing).
     """
     template = question.template
     if template is None:
@@ -131,6 +132,9 @@ def instantiate(question: NumericQuestion, rng: np.random.Generator, values: dic
         except formulas.FormulaError as exc:
             last = exc
             continue
+        if values is None and zero_scores(question, answer):
+            last = TemplateError(f"the answer {answer:g} is one that 0 would score")
+            continue
         shown = {**current, "answer": answer}
         return Instance(
             values=current,
@@ -139,6 +143,13 @@ def instantiate(question: NumericQuestion, rng: np.random.Generator, values: dic
             answer=answer,
         )
     raise TemplateError(f"no valid draw in {MAX_TRIES} tries (last: {last})")
+
+
+def zero_scores(question: NumericQuestion, answer: float) -> bool:
+    """Whether answering 0 is right for this answer: it rounds to 0 at the template's decimals, or
+    lies within the question's tolerance of 0."""
+    tol = question.tolerance
+    return round(answer, question.template.decimals) == 0 or abs(answer) <= max(tol.abs, tol.rel * abs(answer))
 
 
 def check_template(question: NumericQuestion, draws: int = 40, seed: int = 0) -> str | None:

@@ -227,7 +227,7 @@ LINTABLE = """$CATEGORY: $course$/Top/cnn
 
 ::ReLU grad:: ReLU's gradient at x > 0 is 1. {T#It is 1 for every positive x.####The slope of x is 1.}
 
-::Kernel:: A 3x3 kernel on a 10x10 input, stride 1, no padding: output height? {#8####10 - 3 + 1 = 8.}
+::Kernel:: What output width does a 3x3 kernel give on a 10x10 input with stride 1 and no padding? {#8####10 - 3 + 1 = 8.}
 """
 
 

@@ -87,7 +87,12 @@ def test_every_shipped_question_round_trips():
         if q in generated:
             assert got.template is None and got.answer is not None  # one fixed instance
             continue
-        assert normal(question_dict(got)) == normal(question_dict(q)), q.id
+        want = question_dict(q)
+        if q.type == "matching":  # Moodle's matching has no per-choice feedback: dropped, with a warning
+            assert any(w.startswith(f"{q.id}: ") for w in warnings) or not any(c.get("feedback") for c in want["choices"] + want["prompts"])
+            want = {**want, **{part: [{k: v for k, v in c.items() if k != "feedback"} for c in want[part]]
+                               for part in ("prompts", "choices")}}
+        assert normal(question_dict(got)) == normal(want), q.id
     assert sum("fixed instance" in w for w in warnings) == len(generated)
 
 
