@@ -333,3 +333,19 @@ def test_the_fixed_templates_test_what_they_claim():
         question = library.questions[qid].question
         assert len(question.template.wrong_formulas) == 3
         assert cues.template_cues(question) == [], qid
+
+
+def test_a_draw_that_zero_would_answer_is_drawn_again(tmp_path):
+    """StepLR at 6 decimals answers 0 in about 1 draw in 8; no instance shown to a learner may."""
+    import numpy as np
+
+    from grader.quiz import templates
+    from grader.quiz.bank import load_library
+
+    (tmp_path / "certs.yaml").write_text(MINI_CERTS)
+    (tmp_path / "bank.yaml").write_text("format_version: 1\nquestions:\n" + _template("t.step-zero", "step_lr", STEP_OLD, decimals=6))
+    question = load_library([tmp_path / "certs.yaml", tmp_path / "bank.yaml"], check_templates=False).questions["t.step-zero"].question
+    rng = np.random.default_rng(0)
+    answers = [templates.instantiate(question, rng).answer for _ in range(200)]
+    assert all(round(a, 6) != 0 for a in answers)
+    assert len(set(answers)) > 5  # still a varied question
