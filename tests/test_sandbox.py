@@ -45,9 +45,10 @@ HOSTILE = {
     "raises": ("return undefined_name", "error"),
     "floods_output": ("while True:\n    print('x' * 100000)", "timeout"),
     "allocates_6gib": ("big = np.ones(6 * 2**30 // 8)\nreturn 2 * x", "error"),
-    "signals_parent_kill": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn 3 * x", "error"),
-    "signals_parent_stop": ("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nreturn 3 * x", "error"),
-    "kills_own_group": ("import os, signal\nos.killpg(0, signal.SIGKILL)", "error"),
+    # refused (error), or, as PID 1 of its own PID namespace, signals only itself (ignored, so it returns)
+    "signals_parent_kill": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn 3 * x", "error|failed"),
+    "signals_parent_stop": ("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nreturn 3 * x", "error|failed"),
+    "kills_own_group": ("import os, signal\nos.killpg(0, signal.SIGKILL)", "error|failed"),
     "duck_object": ("class Duck:\n    shape = x.shape\n    def __array__(self, *a, **k):\n        return 2 * x\nreturn Duck()", "failed"),
     "lying_subclass": (
         "class Liar(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
@@ -72,8 +73,8 @@ HOSTILE = {
 def test_hostile_behaviour_gets_its_status_and_the_rest_is_graded(behaviour, toy_workspace, toy_course, sandbox):
     body, status = HOSTILE[behaviour]
     results = grade(toy_workspace, toy_course, sandbox, body)
-    assert results["double"].status == status, results["double"].checks
-    assert results["double"].score == 0.0 or status == "failed"
+    assert results["double"].status in status.split("|"), results["double"].checks
+    assert results["double"].score == 0.0
     assert_rest_graded(results)
 
 

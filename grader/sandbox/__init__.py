@@ -123,13 +123,13 @@ def _import_path() -> list[str]:
 class _Supervisor:
     """A running `grader.sandbox.supervisor` in its own session, over a unix socket."""
 
-    def __init__(self) -> None:
+    def __init__(self, confine: bool) -> None:
         import tempfile
 
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = dict(SUPERVISOR_ENV)
         env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
-        config = {"hidden": hidden_paths(), "temp": tempfile.gettempdir()}
+        config = {"hidden": hidden_paths(), "temp": tempfile.gettempdir(), "confine": confine}
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-c", _BOOT, json.dumps(_import_path()), json.dumps(config)],
@@ -342,9 +342,14 @@ class _Attempt:
 
 
 class Sandbox:
-    """A reusable sandbox (one warm supervisor); use as a context manager."""
+    """A reusable sandbox (one warm supervisor); use as a context manager.
 
-    def __init__(self) -> None:
+    `confine=False` runs jobs as plain forks with resource limits only (what a machine without any
+    mechanism gets): for measuring what confinement costs, never for grading other people's code.
+    """
+
+    def __init__(self, confine: bool = True) -> None:
+        self._confine = confine
         self._supervisor: _Supervisor | None = None
         self._lock = threading.Lock()
         self._wake_r, self._wake_w = os.pipe()
@@ -380,7 +385,7 @@ class Sandbox:
             if self._supervisor is None or not self._supervisor.alive():
                 if self._supervisor:
                     self._supervisor.close()
-                self._supervisor = _Supervisor()
+                self._supervisor = _Supervisor(self._confine)
             return self._supervisor
 
     def run(self, job: ModuleJob) -> dict[str, TaskRun]:

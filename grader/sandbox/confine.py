@@ -1,10 +1,9 @@
 """One job's processes: how the supervisor starts them and what each does before learner code runs.
 
-With namespaces (`Caps.namespaces`): the supervisor clones the job's init, PID 1 of new user (when
-not root), mount, PID, network, IPC and UTS namespaces. The init builds the job's root (`view`),
-forks the learner process and waits; when the learner process ends, the init exits and the kernel
-kills whatever else the job started. Without namespaces the supervisor forks the learner process
-itself and, as a child subreaper, kills every process the job left behind.
+With namespaces (`Caps.namespaces`): the supervisor clones the learner process into new user (when
+not root), mount, PID, network, IPC and UTS namespaces; it builds the job's root (`view`) and is
+PID 1 there, so when it ends the kernel kills whatever else the job started. Without namespaces
+the supervisor forks it and, as a child subreaper, kills every process the job left behind.
 
 The learner process then drops what it holds, in this order: every file descriptor but the job's
 three pipes; the environment (a fixed allowlist); resource limits; root (a fresh uid per job) or
@@ -99,14 +98,19 @@ def start(spec: JobSpec, caps: Caps, fds: tuple[int, int, int], hidden: tuple[st
     if caps.namespaces and caps.userns:
         flags |= kernel.CLONE_NEWUSER
     real = (os.getuid(), os.getgid())
+    rules = view.allowlist(shown, scratch or view.SCRATCH, in_root=caps.namespaces) if caps.landlock else []
     pid = kernel.clone(flags) if caps.namespaces else os.fork()
     if pid == 0:
         try:
             os.close(errors_r)
+            if caps.linux:
+                kernel.die_with_parent()
             if caps.namespaces:
-                _job_init(spec, caps, shown, fds, errors_w, uid, gid, real, probing)
-            else:
-                _learner(spec, caps, shown, fds, errors_w, uid, gid, scratch, probing)
+                if caps.userns:
+                    _map_ids(*real)
+                os.umask(0o022)
+                view.mount_root(shown, "/tmp", spec.scratch_mb, uid, gid)
+            _learner(spec, caps, rules, fds, errors_w, uid, gid, scratch or view.SCRATCH, probing)
         except BaseException as exc:  # the setup failed: say why, end here
             _fail(errors_w, exc)
         os._exit(SETUP_FAILED)
@@ -122,30 +126,6 @@ def _fail(errors_w: int, exc: BaseException) -> None:
     os._exit(SETUP_FAILED)
 
 
-def _job_init(spec, caps, shown, fds, errors_w, uid, gid, real, probing) -> None:
-    """PID 1 of the job: build its root, fork the learner process, reap until it ends, exit like it."""
-    kernel.die_with_parent()
-    if caps.userns:
-        _map_ids(*real)
-    os.umask(0o022)
-    view.mount_root(shown, "/tmp", spec.scratch_mb, uid, gid)
-    pid = os.fork()
-    if pid == 0:
-        try:
-            _learner(spec, caps, shown, fds, errors_w, uid, gid, None, probing)
-        except BaseException as exc:
-            _fail(errors_w, exc)
-    for fd in {*fds, errors_w}:
-        os.close(fd)
-    while True:
-        try:
-            done, status = os.waitpid(-1, 0)
-        except ChildProcessError:
-            os._exit(SETUP_FAILED)
-        if done == pid:
-            os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
-
-
 def _map_ids(uid: int, gid: int) -> None:
     """Map this user namespace's ids to the supervisor's own (the only mapping a user may write)."""
     for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
@@ -156,10 +136,10 @@ def _map_ids(uid: int, gid: int) -> None:
             os.close(fd)
 
 
-def _learner(spec, caps, shown, fds, errors_w, uid, gid, scratch, probing) -> None:
+def _learner(spec, caps, rules, fds, errors_w, uid, gid, home, probing) -> None:
     """The learner process: drop everything, confine, then run the job (never returns)."""
     job_r, events_w, output_w = fds
-    kernel.die_with_parent()
+    os.setsid()  # its own session and process group: killpg(0) reaches nothing outside the job
     keep = sorted({job_r, events_w, output_w, errors_w})
     _close_all_but(keep)
     null = os.open("/dev/null", os.O_RDWR)
@@ -167,7 +147,6 @@ def _learner(spec, caps, shown, fds, errors_w, uid, gid, scratch, probing) -> No
     os.dup2(output_w, 1)
     os.dup2(output_w, 2)
     os.close(null)
-    home = scratch or view.SCRATCH
     os.chdir(home)
     os.umask(0o077)
     os.environ.clear()
@@ -183,7 +162,7 @@ def _learner(spec, caps, shown, fds, errors_w, uid, gid, scratch, probing) -> No
         kernel.drop_capabilities()
         kernel.no_new_privs()
     if caps.landlock:
-        landlock.restrict(view.allowlist(shown, home, in_root=caps.namespaces), caps.landlock)
+        landlock.restrict(rules, caps.landlock)
     if caps.seccomp:
         seccomp.install()
     if probing:

@@ -6,6 +6,7 @@ Every wrapper raises OSError with the errno on failure. Nothing here decides pol
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import platform
 
@@ -95,13 +96,18 @@ def prctl(option: int, arg2: int = 0, arg3: int = 0) -> int:
     return syscall("prctl", ctypes.c_int(option), ctypes.c_ulong(arg2), ctypes.c_ulong(arg3), ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
+@functools.lru_cache(maxsize=1)
+def last_capability() -> int:
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as handle:
+            return int(handle.read())
+    except (OSError, ValueError):
+        return 40
+
+
 def drop_bounding_set() -> None:
     """Empty the capability bounding set, so nothing run later can regain a capability (needs CAP_SETPCAP)."""
-    try:
-        last = int(open("/proc/sys/kernel/cap_last_cap").read())
-    except (OSError, ValueError):
-        last = 63
-    for cap in range(last + 1):
+    for cap in range(last_capability() + 1):
         prctl(PR_CAPBSET_DROP, cap)
 
 

@@ -47,6 +47,11 @@ def _trial(caps: confine.Caps, hidden: tuple[str, ...], temp: str) -> str | None
     return None if status == 0 and message == "ok" else message or f"exit status {status}"
 
 
+def unconfined() -> confine.Caps:
+    """Plain forks with resource limits: what a machine without any mechanism gets."""
+    return confine.Caps(linux=kernel.SUPPORTED, why="confinement was turned off")
+
+
 def find_caps(hidden: tuple[str, ...], temp: str) -> confine.Caps:
     """The most this machine allows, tried for real."""
     if not kernel.SUPPORTED:

@@ -11,6 +11,7 @@ back to `clone`, whose flags a filter can read); `socket` for anything but AF_UN
 from __future__ import annotations
 
 import ctypes
+import functools
 import struct
 
 from grader.sandbox import kernel
@@ -40,6 +41,7 @@ def _ins(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
     return struct.pack("<HBBI", code, jt, jf, k)
 
 
+@functools.lru_cache(maxsize=1)
 def program() -> bytes:
     """The filter, as the bytes of its `struct sock_filter` array."""
     nr = kernel.NR

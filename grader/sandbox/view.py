@@ -234,13 +234,18 @@ def allowlist(view: View, scratch: str, in_root: bool) -> list[tuple[str, int]]:
     In a job's own root the masks are already empty mounts; on the host's filesystem (`in_root`
     false) each bind that holds a mask is granted entry by entry instead, around the mask.
     """
-    rules: list[tuple[str, int]] = [(d, landlock.DEVICE) for d in view.devices] + [(scratch, landlock.SCRATCH)]
+    return [(scratch, landlock.SCRATCH), *_shown_rules(view, in_root)]
+
+
+@functools.lru_cache(maxsize=8)
+def _shown_rules(view: View, in_root: bool) -> tuple[tuple[str, int], ...]:
+    rules: list[tuple[str, int]] = [(d, landlock.DEVICE) for d in view.devices]
     if in_root:  # every folder of the job's own root may be listed: it holds only what the view shows
-        return rules + [("/", landlock.READ_DIR), ("/proc", landlock.READ)] + [(b, landlock.READ) for b in view.binds]
+        return (*rules, ("/", landlock.READ_DIR), ("/proc", landlock.READ), *((b, landlock.READ) for b in view.binds))
     rules += [(folder, landlock.READ_DIR) for folder in view.listed]
     for bind in view.binds:
         rules += _around_masks(bind, view.masks)
-    return rules
+    return tuple(rules)
 
 
 def _around_masks(path: str, masks: tuple[str, ...]) -> list[tuple[str, int]]:
