@@ -2,7 +2,8 @@
 
 The zip holds `setup.sh` (installs CPU torch and the dlcert wheel into a venv), `run_autograder`
 (grades `$DLCERT_AUTOGRADER_ROOT`, default `/autograder`) and the dlcert wheel itself, built from
-this source tree with `pip wheel --no-deps`, since dlcert is not on a package index.
+this source tree with `pip wheel --no-deps`, since dlcert is not on a package index. A class
+secret goes in as `secret`, a 0600 file that run_autograder passes by name (never by value).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ python3 -m venv /autograder/dlcert-venv
 /autograder/dlcert-venv/bin/pip install --upgrade pip
 /autograder/dlcert-venv/bin/pip install torch --index-url https://download.pytorch.org/whl/cpu
 /autograder/dlcert-venv/bin/pip install ./{wheel}
+if [ -f secret ]; then chmod 600 secret; fi
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -36,8 +38,9 @@ set -uo pipefail
 ROOT="${{DLCERT_AUTOGRADER_ROOT:-/autograder}}"
 PYTHON="${{DLCERT_PYTHON:-/autograder/dlcert-venv/bin/python}}"
 mkdir -p "$ROOT/results"
-exec "$PYTHON" -m grader.classroom.autograder --root "$ROOT" --seed {seed}{secret} --tasks {tasks}
+exec "$PYTHON" -m grader.classroom.autograder --root "$ROOT" --seed {seed}{options} --tasks {tasks}
 """
+SECRET_NAME = "secret"
 
 
 class BundleError(Exception):
@@ -77,16 +80,19 @@ def build_wheel(dest: Path) -> Path:
     return wheels[-1]
 
 
-def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | None = None, wheel: Path | None = None) -> Path:
+def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | None = None, wheel: Path | None = None,
+                 allow_unconfined: bool = False) -> Path:
     with tempfile.TemporaryDirectory(prefix="dlcert-bundle-") as tmp:
         wheel = wheel or build_wheel(Path(tmp))
-        run = RUN_AUTOGRADER.format(seed=int(seed), secret=f" --secret {shlex.quote(secret)}" if secret else "",
-                                    tasks=" ".join(shlex.quote(t) for t in targets))
+        options = (f' --secret-file "$ROOT/source/{SECRET_NAME}"' if secret else "") + (" --allow-unconfined" if allow_unconfined else "")
+        run = RUN_AUTOGRADER.format(seed=int(seed), options=options, tasks=" ".join(shlex.quote(t) for t in targets))
         out.parent.mkdir(parents=True, exist_ok=True)
+        files = [("setup.sh", SETUP_SH.format(wheel=wheel.name), 0o755), ("run_autograder", run, 0o755)]
+        files += [(SECRET_NAME, secret + "\n", 0o600)] if secret else []
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for name, text in (("setup.sh", SETUP_SH.format(wheel=wheel.name)), ("run_autograder", run)):
+            for name, text, mode in files:
                 info = zipfile.ZipInfo(name)
-                info.external_attr = (0o100755 << 16)
+                info.external_attr = (0o100000 | mode) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 bundle.writestr(info, text)
             bundle.write(wheel, wheel.name)

@@ -58,6 +58,7 @@ def grade_class(
     course_root: Path | None = None,
     limits: Limits = Limits(),
     progress: Progress | None = None,
+    allow_unconfined: bool = False,
 ) -> ClassRun:
     started = time.monotonic()
     course = load_course(course_root)
@@ -84,7 +85,7 @@ def grade_class(
             skipped += row.id not in jobs
             continue
         jobs[row.id] = GradeJob(row.id, learner, str(sub.path), sub.kind, todo, learner_seed, device,
-                                str(course_root) if course_root else None, limits)
+                                str(course_root) if course_root else None, limits, allow_unconfined)
 
     seeds = {j.seed for j in jobs.values()}
     if jobs and len(seeds) <= 2:

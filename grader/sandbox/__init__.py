@@ -11,6 +11,7 @@ what is in force (see `probe.py`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import selectors
@@ -101,6 +102,14 @@ class ModuleJob:
 
 
 # --- the supervisor -------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def local_confinement() -> Confinement:
+    """What is in force on this machine (a supervisor is started once per process to find out)."""
+    with Sandbox() as sandbox:
+        return sandbox.confinement
+
 
 
 def hidden_paths() -> list[str]:
@@ -432,11 +441,8 @@ class Sandbox:
         try:
             return self._follow(supervisor, tasks, run_deadline, data, job_w, events_r, output_r, marker)
         finally:
-            for fd in (job_w, events_r, output_r):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            for fd in (job_w, events_r, output_r):  # exactly once: another thread may reuse the number at once
+                os.close(fd)
 
     def _follow(self, supervisor, tasks, run_deadline, data, job_w, events_r, output_r, marker) -> dict[str, TaskRun]:
         """Write the job, read its events and output until the job has ended, and judge the protocol."""
@@ -523,9 +529,8 @@ class Sandbox:
         except OSError:  # the job closed its end (it died): nothing more to send
             sent = len(data)
         data = data[sent:]
-        if not data:
+        if not data:  # the job reads exactly one frame: no EOF needed (the fd is closed once, by _run_once)
             selector.unregister(fd)
-            os.close(fd)
         return data
 
     @staticmethod
