@@ -422,7 +422,7 @@ class Sandbox:
         marker = b"\x1e" + os.urandom(12).hex().encode() + b"\x1e"
         payload = {
             "module": job.module_name, "file": job.file, "source": job.source, "track": job.track,
-            "harness": job.harness, "marker": marker.decode(),
+            "harness": job.harness, "marker": marker.decode(), "reap": supervisor.caps.can_end_job_processes,
             "tasks": [{"task": t.name, "cases": [{"name": n, "args": a} for n, a in t.cases]} for t in tasks],
         }
         data = memoryview(wire.frame(wire.encode(payload)))

@@ -51,6 +51,11 @@ class Caps:
     why: str = ""
     """What failed, in words, when something above is off."""
 
+    @property
+    def can_end_job_processes(self) -> bool:
+        """Whether kill(-1) from the learner process reaches its job's processes and nothing else."""
+        return self.namespaces or self.job_uid or self.landlock >= 6
+
     def to_dict(self) -> dict:
         return asdict(self)
 

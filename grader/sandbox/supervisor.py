@@ -42,23 +42,29 @@ def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
     return json.loads(data), fds
 
 
+def children(pid: int) -> list[int]:
+    """The children of `pid`, from each of its threads' /proc/PID/task/TID/children."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                found += [int(p) for p in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def descendants(pid: int) -> list[int]:
-    """Every living descendant of `pid` (through /proc/PID/task/TID/children)."""
+    """Every living descendant of `pid`."""
     found, todo = [], [pid]
     while todo:
-        parent = todo.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{tid}/children") as handle:
-                    kids = [int(p) for p in handle.read().split()]
-            except (OSError, ValueError):
-                continue
-            found += kids
-            todo += kids
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
     return found
 
 
@@ -73,6 +79,13 @@ def memory_bytes(pid: int) -> int:
     except (OSError, ValueError, IndexError):
         pass
     return total
+
+
+def _reap_orphans(job: int) -> None:
+    """Reap the dead processes a job left to this subreaper (they would count against its process budget)."""
+    for pid in children(os.getpid()):
+        if pid != job:
+            os.waitpid(pid, os.WNOHANG)
 
 
 def end_leftovers() -> None:
@@ -118,6 +131,7 @@ def run_job(spec: confine.JobSpec, caps: confine.Caps, fds: list[int], config: d
         elif killed_for is None:
             if sum(memory_bytes(p) for p in [started.pid, *descendants(started.pid)]) > budget:
                 killed_for = f"used more than {spec.memory_mb} MiB of memory"
+            _reap_orphans(started.pid)
         if killed_for:
             try:
                 os.kill(started.pid, signal.SIGKILL)
