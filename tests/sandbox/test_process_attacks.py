@@ -67,21 +67,6 @@ def test_a_job_cannot_signal_another_learners_job(toy_course, tmp_path):
     assert reports["attacker"].results[0].score == 0
 
 
-HANGING_DAEMON = textwrap.dedent("""
-    import os, time
-
-    def sigmoid(x):
-        if os.fork() == 0:
-            os.setsid()
-            if os.fork() == 0:
-                while True:
-                    time.sleep(0.1)
-            os._exit(0)
-        while True:
-            pass
-""")
-
-
 def wait_for_job(proc, seconds=60):
     deadline = time.monotonic() + seconds
     while not job_processes() and time.monotonic() < deadline:
@@ -95,7 +80,7 @@ def wait_for_job(proc, seconds=60):
                                          (["watch", "--max-runs", "1"], signal.SIGINT)])
 def test_killing_check_or_watch_leaves_no_process(world, tmp_path, command, how):
     ws = init_workspace(tmp_path / "ws")
-    (ws.root / "exercises" / "02_activations" / "activations.py").write_text(HANGING_DAEMON)
+    (ws.root / "exercises" / "02_activations" / "activations.py").write_text(render("hang_with_daemon.py"))
     (ws.root / "exercises" / "01_neurons" / "neurons.py").write_text(
         (REPO / "exercises" / "01_neurons" / "solution.py").read_text())  # so watch starts on activations
     if command[0] == "watch":
@@ -117,7 +102,7 @@ def test_killing_a_worker_that_grades_from_a_thread_leaves_nothing(world, tmp_pa
     """As a Dask worker does: the sandbox is started from a thread, then the whole process is killed."""
     hand_in = tmp_path / "hand-in"
     (hand_in / "exercises" / "02_activations").mkdir(parents=True)
-    (hand_in / "exercises" / "02_activations" / "activations.py").write_text(HANGING_DAEMON)
+    (hand_in / "exercises" / "02_activations" / "activations.py").write_text(render("hang_with_daemon.py"))
     temp = tmp_path / "tmp"
     temp.mkdir()
     script = textwrap.dedent(f"""
