@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader.workspace import init_workspace
-from tests.sandbox.conftest import CANARY, dlcert, render, snapshot, survivors
+from tests.sandbox.conftest import CANARY, dlcert, reached, render, snapshot, survivors
 
 
 @dataclass
@@ -46,13 +46,12 @@ def attack(world, tmp_path_factory) -> Attack:
     return Attack(json.loads(done.stdout), done.stdout, done.stderr, before, snapshot(*world.protected()), left, rows)
 
 
-def scored_zero(attack: Attack, *tasks: str, harmless: tuple[str, ...] = ()) -> None:
-    """Each task scored 0 and reached nothing (but what `harmless` names: things of its own job)."""
+def scored_zero(attack: Attack, *tasks: str) -> None:
+    """Each task scored 0 and reached nothing outside its own job."""
     for task in tasks:
         result = attack.result(task)
         assert result["score"] == 0 and result["status"] != "passed", (task, result["checks"])
-        reached = [part for part in attack.message(task).split(" | ") if "REACHED" in part]
-        assert all(part.startswith(harmless) for part in reached), reached
+        assert reached(attack.message(task)) == [], attack.message(task)
 
 
 def test_exec_runpy_and_importlib_of_the_shipped_solution_score_zero(attack):
@@ -95,7 +94,7 @@ def test_the_graders_stdout_environment_and_memory_are_out_of_reach(attack):
 
 
 def test_no_secret_of_the_grader_reaches_the_job(attack):
-    scored_zero(attack, "elu_backward", harmless=("read /proc/self/cmdline", "read /proc/1/cmdline"))  # its own
+    scored_zero(attack, "elu_backward")
     assert "AWS_SECRET_ACCESS_KEY" not in attack.message("elu_backward")
     assert CANARY not in attack.stdout + attack.stderr
 

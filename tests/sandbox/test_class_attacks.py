@@ -1,0 +1,101 @@
+"""`dlcert class grade` over hostile hand-ins beside honest ones, and the Gradescope autograder on a
+hostile submission: attackers score 0, honest learners get exactly their own verdicts, no hand-in,
+gradebook row or Gradescope file changes, no secret shows, and nothing outlives the run."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import time
+
+import pytest
+
+from tests.classroom import classgen
+from tests.sandbox.conftest import CANARY, dlcert, reached, render, snapshot, survivors
+
+TASKS = [t.id for t in classgen.course().exercise("activations").tasks]
+
+
+@pytest.fixture(scope="module")
+def graded(world, tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    subs, temp, gradebook = root / "submissions", root / "tmp", root / "gradebook.sqlite"
+    temp.mkdir()
+    ann = subs / "ann" / classgen.rel("activations")
+    classgen.write_folder(subs / "ann", {classgen.rel("activations"): classgen.solution("activations") + f"\n# {CANARY}\n"})
+    classgen.write_zip(subs / "ben.zip", {classgen.rel("activations"): classgen.with_task("activations", "relu", "return args[0] * 0")})
+    values = {**world.values(root), "OTHER": ann, "GRADEBOOK": gradebook, "SUBMISSIONS": subs, "TEMP": temp, "CLASSMATE": ann}
+    for learner, hostile in (("eve", "reach_out.py"), ("trudy", "class_hunter.py"), ("mallory", "class_daemon.py")):
+        classgen.write_folder(subs / learner, {classgen.rel("activations"): render(hostile, **values)})
+    before = snapshot(subs)
+    done = dlcert("class", "grade", str(subs), "--tasks", "activations", "--jobs", "2", "--gradebook", str(gradebook),
+                  "--out", str(root / "out"), env={**world.env, "TMPDIR": str(temp)}, cwd=root)
+    assert done.returncode == 0, done.stderr
+    left = survivors()
+    time.sleep(3.5)  # mallory's daemon would wake now
+    with sqlite3.connect(gradebook) as conn:
+        conn.row_factory = sqlite3.Row
+        subs_rows = {r["id"]: r["learner_id"] for r in conn.execute("SELECT id, learner_id FROM submissions")}
+        rows = [dict(r) for r in conn.execute("SELECT * FROM results")]
+        dump = "\n".join(conn.iterdump())
+    by_learner = {}
+    for row in rows:
+        by_learner.setdefault(subs_rows[row["submission_id"]], {})[row["task"]] = row
+    outcomes = json.loads((root / "out" / "outcomes.json").read_text())
+    return {"results": by_learner, "dump": dump, "before": before, "after": snapshot(subs), "left": left,
+            "temp": sorted(p.name for p in temp.iterdir()), "outcomes": outcomes, "output": done.stdout + done.stderr}
+
+
+def test_attackers_score_zero_and_honest_learners_get_their_own_verdicts(graded):
+    results = graded["results"]
+    assert all(r["status"] == "passed" for r in results["ann"].values()) and len(results["ann"]) == len(TASKS)
+    assert {t for t, r in results["ben"].items() if r["status"] != "passed"} == {"activations.relu"}
+    for attacker in ("eve", "trudy", "mallory"):
+        assert sum(r["score"] for r in results[attacker].values()) == 0, attacker
+    eve = {task: json.loads(r["checks"])[0]["message"] for task, r in results["eve"].items()}
+    assert not any(reached(m) for m in eve.values()) and "files with a canary: []" in eve["activations.leaky_relu"], eve
+
+
+def test_no_hand_in_is_read_rewritten_or_killed_for(graded):
+    assert graded["after"] == graded["before"]  # mallory's daemon and trudy found nothing to write
+    trudy = json.dumps(graded["results"]["trudy"])
+    assert "READ " not in trudy and "REWROTE" not in trudy and CANARY not in trudy
+    assert all(o["status"] == "graded" for o in graded["outcomes"]["outcomes"])  # no worker died for anyone
+
+
+def test_the_gradebook_keeps_the_graders_rows_and_no_secret_shows(graded):
+    assert sum(r["score"] for r in graded["results"]["mallory"].values()) == 0  # after the daemon's hour
+    assert graded["dump"].count(CANARY) == 0 and CANARY not in graded["output"]
+
+
+def test_nothing_outlives_the_run_and_no_copy_is_left(graded):
+    assert graded["left"] == [] and graded["temp"] == []
+
+
+def test_the_autograder_keeps_its_results_and_secret(world, tmp_path):
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "source" / "secret").write_text(CANARY + "\n")
+    classgen.write_folder(root / "submission", {"activations.py": render("reach_out.py", **{**world.values(root), "AUTOGRADER": root})})
+    (root / "submission_metadata.json").write_text(json.dumps({"users": [{"email": "eve@example.org"}]}))
+    done = subprocess_autograder(world, root, "--secret-file", str(root / "source" / "secret"))
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert done.returncode == 0, done.stderr
+    assert results["score"] == 0 and len(results["tests"]) == len(TASKS)
+    assert CANARY not in json.dumps(results) and (root / "source" / "secret").read_text() == CANARY + "\n"
+    assert survivors() == []
+
+
+def test_the_autograder_refuses_a_secret_in_argv(world, tmp_path):
+    root = tmp_path / "autograder"
+    classgen.write_folder(root / "submission", {"activations.py": classgen.solution("activations")})
+    done = subprocess_autograder(world, root, "--secret", "visible-to-ps")
+    assert done.returncode == 1 and "--secret-file" in done.stderr
+    assert json.loads((root / "results" / "results.json").read_text())["score"] == 0
+
+
+def subprocess_autograder(world, root, *args):
+    import subprocess
+
+    command = [sys.executable, "-m", "grader.classroom.autograder", "--root", str(root), "--tasks", "activations", *args]
+    return subprocess.run(command, env=world.env, capture_output=True, text=True, timeout=300)
