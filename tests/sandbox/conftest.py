@@ -34,13 +34,9 @@ def render(name: str, **values) -> str:
     return text
 
 
-OWN_JOB = ("read /proc/self/cmdline", "read /proc/1/cmdline")
-"""What reach_out.py may reach: its own process's command line (the supervisor's, which holds no secret)."""
-
-
 def reached(message: str) -> list[str]:
     """The parts of a hostile task's message that say it reached something outside its own job."""
-    return [part for part in message.split(" | ") if "REACHED" in part and not part.startswith(OWN_JOB)]
+    return [part for part in message.split(" | ") if "REACHED" in part]
 
 
 def snapshot(*folders: Path) -> dict[str, tuple[int, str]]:

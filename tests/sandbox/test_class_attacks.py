@@ -53,13 +53,13 @@ def test_attackers_score_zero_and_honest_learners_get_their_own_verdicts(graded)
     for attacker in ("eve", "trudy", "mallory"):
         assert sum(r["score"] for r in results[attacker].values()) == 0, attacker
     eve = {task: json.loads(r["checks"])[0]["message"] for task, r in results["eve"].items()}
-    assert not any(reached(m) for m in eve.values()) and "files with a canary: []" in eve["activations.leaky_relu"], eve
+    assert [r for m in eve.values() for r in reached(m)] == [] and "files with a canary: []" in eve["activations.leaky_relu"]
 
 
 def test_no_hand_in_is_read_rewritten_or_killed_for(graded):
     assert graded["after"] == graded["before"]  # mallory's daemon and trudy found nothing to write
-    trudy = json.dumps(graded["results"]["trudy"])
-    assert "READ " not in trudy and "REWROTE" not in trudy and CANARY not in trudy
+    trudy = [json.loads(r["checks"])[0]["message"] for r in graded["results"]["trudy"].values()]
+    assert not [m for m in trudy if "READ /" in m or "REWROTE" in m or CANARY in m], trudy
     assert all(o["status"] == "graded" for o in graded["outcomes"]["outcomes"])  # no worker died for anyone
 
 

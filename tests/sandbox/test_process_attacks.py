@@ -50,7 +50,7 @@ def test_a_correct_function_that_prints_200_mb_passes_with_a_note(toy_workspace,
 def test_a_job_cannot_signal_another_learners_job(toy_course, tmp_path):
     victim_ws, attacker_ws = (init_workspace(tmp_path / name, course=toy_course) for name in ("victim", "attacker"))
     (victim_ws.root / "exercises" / "01_toy" / "toy.py").write_text(
-        "import time\ndef double(x):\n    time.sleep(1.5)\n    return 2 * x\n")
+        "import time\ndef double(x):\n    time.sleep(1.0)\n    return 2 * x\n")
     (attacker_ws.root / "exercises" / "01_toy" / "toy.py").write_text(render("signal_all.py"))
     reports = {}
 
@@ -75,16 +75,16 @@ def wait_for_job(proc, seconds=60):
     assert job_processes(), "the job never started"
 
 
-@pytest.mark.parametrize("command,how", [(["check", "activations"], signal.SIGKILL),
-                                         (["watch", "--max-runs", "1"], signal.SIGKILL),
-                                         (["watch", "--max-runs", "1"], signal.SIGINT)])
+@pytest.mark.parametrize("command,how", [(["check", "activations", "--seed", "0"], signal.SIGKILL),
+                                         (["watch", "--max-runs", "1", "--seed", "0"], signal.SIGKILL),
+                                         (["watch", "--max-runs", "1", "--seed", "0"], signal.SIGINT)])
 def test_killing_check_or_watch_leaves_no_process(world, tmp_path, command, how):
     ws = init_workspace(tmp_path / "ws")
     (ws.root / "exercises" / "02_activations" / "activations.py").write_text(render("hang_with_daemon.py"))
     (ws.root / "exercises" / "01_neurons" / "neurons.py").write_text(
         (REPO / "exercises" / "01_neurons" / "solution.py").read_text())  # so watch starts on activations
     if command[0] == "watch":
-        dlcert("check", "neurons", "--workspace", str(ws.root), env=world.env)
+        dlcert("check", "neurons", "--seed", "0", "--workspace", str(ws.root), env=world.env)
     exe = os.path.join(os.path.dirname(sys.executable), "dlcert")
     proc = subprocess.Popen([exe, *command, "--workspace", str(ws.root)], env=world.env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

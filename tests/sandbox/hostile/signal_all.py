@@ -6,8 +6,7 @@ import time
 
 def double(x):
     hit = []
-    until = time.monotonic() + 1.0
-    while time.monotonic() < until:
+    for _ in range(3):
         for pid in range(2, 4 * 2**15):
             if pid != os.getpid():
                 try:
@@ -19,4 +18,5 @@ def double(x):
             os.kill(-1, signal.SIGKILL)
         except OSError:
             pass
+        time.sleep(0.2)
     raise RuntimeError(f"signalled {sorted(set(hit))[:20]}")
