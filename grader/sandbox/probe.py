@@ -60,19 +60,19 @@ def find_caps(hidden: tuple[str, ...], temp: str) -> confine.Caps:
     job_uid = root and _full_uid_map()
     best = confine.Caps(linux=True, namespaces=True, userns=not job_uid, job_uid=job_uid, landlock=landlock.abi(), seccomp=True)
     if not best.landlock:
-        best = replace(best, why="Landlock is not available in this kernel")
-    attempts = [("full confinement", best)]
-    for name, off in (("namespaces", {"namespaces": False, "userns": False}), ("seccomp", {"seccomp": False}),
-                      ("Landlock", {"landlock": 0}), ("a fresh uid", {"job_uid": False})):
+        best = replace(best, why="Landlock is not available here (an old kernel, or a container that blocks it)")
+    attempts = [("in its own namespaces", best)]
+    for name, off in (("without namespaces", {"namespaces": False, "userns": False}), ("without seccomp", {"seccomp": False}),
+                      ("without Landlock", {"landlock": 0}), ("without a uid of its own", {"job_uid": False})):
         less = replace(attempts[-1][1], **off)
         if less != attempts[-1][1]:
-            attempts.append((f"without {name}", less))
+            attempts.append((name, less))
     whys = [best.why] if best.why else []
     for name, caps in attempts:
         failed = _trial(caps, hidden, temp)
         if failed is None:
             return replace(caps, why="; ".join(whys))
-        whys.append(f"a job with {name} could not start ({failed})")
+        whys.append(f"a job {name} could not start ({failed})")
     return confine.Caps(linux=True, why="; ".join(whys))
 
 

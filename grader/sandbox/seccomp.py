@@ -43,18 +43,25 @@ def _ins(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
 
 @functools.lru_cache(maxsize=1)
 def program() -> bytes:
-    """The filter, as the bytes of its `struct sock_filter` array."""
+    """The learner filter, as the bytes of its `struct sock_filter` array."""
+    return build(DENIED, kernel.CLONE_NAMESPACES, unix_sockets_only=True)
+
+
+def build(denied: tuple[str, ...], clone_flags: int, unix_sockets_only: bool) -> bytes:
+    """A filter refusing the `denied` calls (EPERM), `clone` with any of `clone_flags`, `clone3` (ENOSYS)
+    and, when asked, sockets other than AF_UNIX; every other call of this architecture is allowed."""
     nr = kernel.NR
     out = [_ins(_LD_W_ABS, _ARCH), _ins(_JEQ, kernel.AUDIT_ARCH, 1, 0), _ins(_RET, _KILL_PROCESS), _ins(_LD_W_ABS, _NR)]
     if kernel.MACHINE == "x86_64":
         out += [_ins(_JGE, X32_SYSCALL_BIT, 0, 1), _ins(_RET, _KILL_PROCESS)]
-    for name in DENIED:
+    for name in denied:
         out += [_ins(_JEQ, nr[name], 0, 1), _ins(_RET, _errno(EPERM))]
     out += [_ins(_JEQ, nr["clone3"], 0, 1), _ins(_RET, _errno(ENOSYS))]
-    out += [_ins(_JEQ, nr["clone"], 0, 4), _ins(_LD_W_ABS, _ARG0), _ins(_JSET, kernel.CLONE_NAMESPACES, 0, 1),
+    out += [_ins(_JEQ, nr["clone"], 0, 4), _ins(_LD_W_ABS, _ARG0), _ins(_JSET, clone_flags, 0, 1),
             _ins(_RET, _errno(EPERM)), _ins(_RET, _ALLOW)]
-    out += [_ins(_JEQ, nr["socket"], 0, 4), _ins(_LD_W_ABS, _ARG0), _ins(_JEQ, AF_UNIX, 1, 0),
-            _ins(_RET, _errno(EAFNOSUPPORT)), _ins(_RET, _ALLOW)]
+    if unix_sockets_only:
+        out += [_ins(_JEQ, nr["socket"], 0, 4), _ins(_LD_W_ABS, _ARG0), _ins(_JEQ, AF_UNIX, 1, 0),
+                _ins(_RET, _errno(EAFNOSUPPORT)), _ins(_RET, _ALLOW)]
     out.append(_ins(_RET, _ALLOW))
     return b"".join(out)
 
@@ -63,9 +70,9 @@ class _Program(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def install() -> None:
+def install(code: bytes | None = None) -> None:
     """Filter every later system call of this process and its children (needs no_new_privs)."""
-    code = program()
+    code = code or program()
     buffer = ctypes.create_string_buffer(code, len(code))
     prog = _Program(len(code) // 8, ctypes.addressof(buffer))
     kernel.prctl(kernel.PR_SET_SECCOMP, kernel.SECCOMP_MODE_FILTER, ctypes.addressof(prog))

@@ -1,6 +1,8 @@
 """`dlcert check` and `watch` of a hostile module (hostile/reach_out.py): each of its twelve tasks tries
 one way out of its job; every one scores 0, nothing it aimed at changes, nothing it read shows
-anywhere, and nothing it started survives. One module run covers every attack class below."""
+anywhere, and nothing it started survives. One module run covers every attack class below; it runs
+twice: with namespaces, and where they fail as in a Docker container (Landlock, seccomp and a fresh
+uid or the user's own)."""
 from __future__ import annotations
 
 import json
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.workspace import init_workspace
-from tests.sandbox.conftest import CANARY, dlcert, reached, render, snapshot, survivors
+from tests.sandbox.conftest import CANARY, CONTAINED, dlcert, reached, render, snapshot, survivors
 
 
 @dataclass
@@ -31,14 +33,16 @@ class Attack:
         return " ".join(c["message"] for c in self.result(task)["checks"])
 
 
-@pytest.fixture(scope="module")
-def attack(world, tmp_path_factory) -> Attack:
+@pytest.fixture(scope="module", params=["namespaces", "no namespaces"])
+def attack(request, world, tmp_path_factory) -> Attack:
+    prefix = tuple(CONTAINED) if request.param == "no namespaces" else ()
     ws = init_workspace(tmp_path_factory.mktemp("attacker") / "ws")
-    dlcert("check", "activations", "--json", "--workspace", str(ws.root), env=world.env)  # expected values cached
+    args = ("check", "activations", "--json", "--seed", "0", "--workspace", str(ws.root))
+    dlcert(*args, env=world.env)  # expected values cached
     before = snapshot(*world.protected())
     module = ws.root / "exercises" / "02_activations" / "activations.py"
     module.write_text(render("reach_out.py", **world.values(ws.root)))
-    done = dlcert("check", "activations", "--json", "--workspace", str(ws.root), env=world.env)
+    done = dlcert(*args, env=world.env, prefix=prefix)
     left = survivors()
     with sqlite3.connect(ws.db_path) as conn:
         rows = conn.execute("SELECT task, status FROM attempts").fetchall()
@@ -56,7 +60,7 @@ def scored_zero(attack: Attack, *tasks: str) -> None:
 
 def test_exec_runpy_and_importlib_of_the_shipped_solution_score_zero(attack):
     scored_zero(attack, "sigmoid", "sigmoid_backward", "tanh")
-    assert "exec solution.py: refused (FileNotFoundError)" in attack.message("sigmoid")
+    assert "exec solution.py: refused (" in attack.message("sigmoid")  # not there, or not allowed
 
 
 def test_without_the_import_blocker_the_course_the_grader_and_torch_are_still_absent(attack):
