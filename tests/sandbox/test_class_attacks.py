@@ -99,3 +99,21 @@ def subprocess_autograder(world, root, *args):
 
     command = [sys.executable, "-m", "grader.classroom.autograder", "--root", str(root), "--tasks", "activations", *args]
     return subprocess.run(command, env=world.env, capture_output=True, text=True, timeout=300)
+
+
+def test_class_grade_takes_its_secret_from_a_file_or_the_environment_never_argv(world, tmp_path):
+    from grader.classroom.grading import derive_seed
+
+    subs = tmp_path / "subs"
+    classgen.write_folder(subs / "ann", {classgen.rel("neurons"): classgen.solution("neurons")})
+    args = ("class", "grade", str(subs), "--tasks", "neurons", "--jobs", "1", "--gradebook")
+    refused = dlcert(*args, str(tmp_path / "a.sqlite"), "--secret", "visible-to-ps", env=world.env)
+    assert refused.returncode == 2 and "--secret-file" in refused.stderr and not (tmp_path / "a.sqlite").exists()
+    (tmp_path / "secret").write_text("s3cret\n")
+    env = {k: v for k, v in world.env.items() if k != "DLCERT_CLASS_SECRET"}
+    for book, extra, environ in (("b", ("--secret-file", str(tmp_path / "secret")), env),
+                                 ("c", (), {**env, "DLCERT_CLASS_SECRET": "s3cret"})):
+        done = dlcert(*args, str(tmp_path / f"{book}.sqlite"), *extra, env=environ)
+        assert done.returncode == 0, done.stderr
+        with sqlite3.connect(tmp_path / f"{book}.sqlite") as conn:
+            assert conn.execute("SELECT seed FROM submissions").fetchone()[0] == derive_seed("s3cret", "ann")
