@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.sandbox.channel import Channel
 from grader.sandbox.confine import PASSED_THROUGH, Caps
 from grader.sandbox.probe import Confinement
 
@@ -135,7 +136,7 @@ class _Supervisor:
     def __init__(self, confine: bool) -> None:
         import tempfile
 
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = dict(SUPERVISOR_ENV)
         env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
         config = {"hidden": hidden_paths(), "temp": tempfile.gettempdir(), "confine": confine}
@@ -147,7 +148,7 @@ class _Supervisor:
             )
         finally:
             theirs.close()
-        self.sock = ours
+        self.channel = Channel(ours)
         ready = self.receive(time.monotonic() + START_SECONDS)
         if not ready or ready.get("e") != "ready":
             self.close()
@@ -156,23 +157,18 @@ class _Supervisor:
 
     def receive(self, deadline: float) -> dict | None:
         """The next message; None at EOF or when `deadline` passes."""
-        self.sock.settimeout(max(0.0, deadline - time.monotonic()))
-        try:
-            data = self.sock.recv(65536)
-        except (socket.timeout, OSError):
-            return None
-        return json.loads(data) if data else None
+        return self.channel.receive(max(0.0, deadline - time.monotonic()))[0]
 
     def start_job(self, spec: dict, fds: list[int]) -> bool:
         try:
-            socket.send_fds(self.sock, [json.dumps({"run": spec}).encode()], fds)
+            self.channel.send({"run": spec}, fds)
             return True
         except OSError:
             return False
 
     def kill_job(self, why: str) -> None:
         try:
-            self.sock.send(json.dumps({"kill": why}).encode())
+            self.channel.send({"kill": why})
         except OSError:
             pass
 
@@ -181,7 +177,7 @@ class _Supervisor:
 
     def close(self) -> None:
         """EOF on its socket: it kills any job and exits; a supervisor that does not is killed."""
-        self.sock.close()
+        self.channel.close()
         try:
             self.proc.wait(timeout=KILL_SECONDS)
         except subprocess.TimeoutExpired:
@@ -454,7 +450,7 @@ class Sandbox:
         selector.register(job_w, selectors.EVENT_WRITE)
         selector.register(events_r, selectors.EVENT_READ)
         selector.register(output_r, selectors.EVENT_READ)
-        selector.register(supervisor.sock, selectors.EVENT_READ)
+        selector.register(supervisor.channel.fileno(), selectors.EVENT_READ)
         selector.register(self._wake_r, selectors.EVENT_READ)
         exit_info, killing, open_fds = None, None, {events_r, output_r}
 
@@ -489,9 +485,9 @@ class Sandbox:
                             supervisor.kill_job("cancelled")
                             self._await_exit(supervisor)
                             raise Cancelled()
-                    elif fd == supervisor.sock.fileno():
+                    elif fd == supervisor.channel.fileno():
                         exit_info = supervisor.receive(time.monotonic() + KILL_SECONDS)
-                        selector.unregister(supervisor.sock)
+                        selector.unregister(fd)
                         if exit_info is None:  # the supervisor itself died
                             self.close()
                             exit_info = {"killed_for": "the sandbox was killed"}

@@ -11,7 +11,6 @@ goes from the grader straight to the learner process, so no job can find another
 """
 from __future__ import annotations
 
-import json
 import os
 import select
 import shutil
@@ -23,23 +22,9 @@ import time
 import numpy  # noqa: F401  (imported once here so every job starts warm)
 
 from grader.sandbox import confine, kernel, probe
+from grader.sandbox.channel import Channel
 
 MEMORY_POLL_MS = 50
-MESSAGE_BYTES = 65536
-
-
-def send(sock: socket.socket, message: dict) -> None:
-    sock.sendall(json.dumps(message).encode())
-
-
-def receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
-    """The next message and the file descriptors sent with it; (None, []) at EOF."""
-    data, fds, _, _ = socket.recv_fds(sock, MESSAGE_BYTES, 8)
-    if not data:
-        for fd in fds:
-            os.close(fd)
-        return None, []
-    return json.loads(data), fds
 
 
 def children(pid: int) -> list[int]:
@@ -102,12 +87,12 @@ def end_leftovers() -> None:
             return
 
 
-def run_job(spec: confine.JobSpec, caps: confine.Caps, fds: list[int], config: dict, sock: socket.socket) -> dict:
+def run_job(spec: confine.JobSpec, caps: confine.Caps, fds: list[int], config: dict, channel: Channel) -> dict:
     started = confine.start(spec, caps, tuple(fds), tuple(config["hidden"]), config["temp"])
     for fd in fds:
         os.close(fd)
     poller = select.poll()
-    poller.register(sock, select.POLLIN)
+    poller.register(channel.fileno(), select.POLLIN)
     try:
         pidfd = os.pidfd_open(started.pid)
         poller.register(pidfd, select.POLLIN)
@@ -120,14 +105,15 @@ def run_job(spec: confine.JobSpec, caps: confine.Caps, fds: list[int], config: d
         done, status = os.waitpid(started.pid, os.WNOHANG)
         if done:
             break
-        if any(fd == sock.fileno() for fd, _ in ready):
-            message, extra = receive(sock)
+        if not eof and (channel.pending() or any(fd == channel.fileno() for fd, _ in ready)):
+            message, extra = channel.receive(timeout=0)
             for fd in extra:
                 os.close(fd)
-            if message is None:
+            if message is None and channel.closed:
                 eof = True
-                poller.unregister(sock)
-            killed_for = killed_for or (message or {}).get("kill") or "the grader ended the job"
+                poller.unregister(channel.fileno())
+            if message is not None or eof:
+                killed_for = killed_for or (message or {}).get("kill") or "the grader ended the job"
         elif killed_for is None:
             if sum(memory_bytes(p) for p in [started.pid, *descendants(started.pid)]) > budget:
                 killed_for = f"used more than {spec.memory_mb} MiB of memory"
@@ -167,22 +153,22 @@ def _read_all(fd: int) -> str:
 
 
 def main(config: dict) -> None:
-    sock = socket.socket(fileno=0)
+    channel = Channel(socket.socket(fileno=0))
     sys.stdout = open(os.devnull, "w")
     if kernel.SUPPORTED:
         kernel.prctl(kernel.PR_SET_CHILD_SUBREAPER, 1)
     started = time.monotonic()
     caps = probe.find_caps(tuple(config["hidden"]), config["temp"]) if config["confine"] else probe.unconfined()
-    send(sock, {"e": "ready", "caps": caps.to_dict(), "probe_seconds": round(time.monotonic() - started, 4)})
+    channel.send({"e": "ready", "caps": caps.to_dict(), "probe_seconds": round(time.monotonic() - started, 4)})
     while True:
-        message, fds = receive(sock)
+        message, fds = channel.receive()
         if message is None:
             return
         if "run" not in message or len(fds) != 3:  # a kill for a job that already ended
             for fd in fds:
                 os.close(fd)
             continue
-        result = run_job(confine.JobSpec(**message["run"]), caps, fds, config, sock)
+        result = run_job(confine.JobSpec(**message["run"]), caps, fds, config, channel)
         if result["eof"]:
             return
-        send(sock, result)
+        channel.send(result)
