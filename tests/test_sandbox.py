@@ -132,3 +132,28 @@ def test_confinement_is_reported_and_in_force_here(toy_workspace, toy_course, sa
     report = check(workspace=toy_workspace.root, course=toy_course, sandbox=sandbox)
     assert report.notes == confinement.notes()
     assert confinement.sufficient, confinement.notes()  # Linux 6.x: the CI machine and this one
+
+
+def test_a_run_can_be_cancelled_from_another_thread(sandbox):
+    import threading
+    import time
+
+    import numpy as np
+
+    from grader.sandbox import Cancelled, ModuleJob, TaskJob
+
+    def job(body):
+        source = f"def double(x):\n    {body}\n"
+        return ModuleJob("toy", "toy.py", source, "numpy", 512, [TaskJob("double", 30, [("small", {"x": np.ones(2)})])])
+
+    timer = threading.Timer(0.5, sandbox.cancel)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        sandbox.run(job("while True: pass"))
+    assert time.monotonic() - started < 5  # not the task's 30 s
+    timer.join()
+    from tests.sandbox.conftest import survivors
+
+    assert survivors() == []
+    assert sandbox.run(job("return 2 * x"))["double"].status == "ran"  # the next run is not cancelled

@@ -117,3 +117,19 @@ def test_class_grade_takes_its_secret_from_a_file_or_the_environment_never_argv(
         assert done.returncode == 0, done.stderr
         with sqlite3.connect(tmp_path / f"{book}.sqlite") as conn:
             assert conn.execute("SELECT seed FROM submissions").fetchone()[0] == derive_seed("s3cret", "ann")
+
+
+def test_the_gradescope_bundle_keeps_its_secret_in_a_private_file(tmp_path):
+    import zipfile
+
+    from grader.classroom.bundle import write_bundle
+
+    wheel = tmp_path / "dlcert-0.1.0-py3-none-any.whl"
+    wheel.write_bytes(b"not really a wheel")
+    out = write_bundle(tmp_path / "autograder.zip", targets=["neurons"], secret="s3cret-value", wheel=wheel)
+    with zipfile.ZipFile(out) as bundle:
+        run = bundle.read("run_autograder").decode()
+        info = bundle.getinfo("secret")
+        assert bundle.read("secret").decode().strip() == "s3cret-value" and (info.external_attr >> 16) & 0o777 == 0o600
+        assert "s3cret-value" not in run and '--secret-file "$ROOT/source/secret"' in run
+        assert "chmod 600 secret" in bundle.read("setup.sh").decode()
