@@ -239,7 +239,7 @@ def allowlist(view: View, scratch: str, in_root: bool) -> list[tuple[str, int]]:
 
 @functools.lru_cache(maxsize=8)
 def _shown_rules(view: View, in_root: bool) -> tuple[tuple[str, int], ...]:
-    rules: list[tuple[str, int]] = [(d, landlock.DEVICE) for d in view.devices]
+    rules: list[tuple[str, int]] = [(d, landlock.DEVICE | (landlock.IOCTL_DEV if "nvidia" in d else 0)) for d in view.devices]
     if in_root:  # every folder of the job's own root may be listed: it holds only what the view shows
         return (*rules, ("/", landlock.READ_DIR), ("/proc", landlock.READ), *((b, landlock.READ) for b in view.binds))
     rules += [(folder, landlock.READ_DIR) for folder in view.listed]
