@@ -111,6 +111,8 @@ def data_dir() -> Path:
 KEY_BYTES = 32
 MAX_ENTRY_BYTES = 256 * 2**20
 _MAGIC = b"dlcert-reference-1\n"
+ENTRY_SUFFIX = ".ref"
+"""Entry files are `<key>.ref` (the folders of the cache's first format, `<key>/`, are ignored)."""
 
 
 @functools.lru_cache(maxsize=4)
@@ -162,7 +164,7 @@ def _mac(key: bytes, name: str, payload: bytes) -> bytes:
 
 def read_entry(folder: Path, name: str) -> Any:
     """The value cached under `name`; raises KeyError when there is none that authenticates."""
-    data = _read_private(folder / name, MAX_ENTRY_BYTES)
+    data = _read_private(folder / (name + ENTRY_SUFFIX), MAX_ENTRY_BYTES)
     if data is None or not data.startswith(_MAGIC):
         raise KeyError(name)
     mac, payload = data[len(_MAGIC) : len(_MAGIC) + 32], data[len(_MAGIC) + 32 :]
@@ -182,7 +184,7 @@ def write_entry(folder: Path, name: str, value: Any) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(_MAGIC + _mac(_install_key(data_dir()), name, payload) + payload)
-        os.replace(tmp, folder / name)
+        os.replace(tmp, folder / (name + ENTRY_SUFFIX))
     except OSError:
         try:
             os.unlink(tmp)

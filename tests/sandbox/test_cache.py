@@ -74,3 +74,13 @@ def test_links_and_fifos_in_the_cache_are_not_followed(cache, tmp_path):
 def test_the_key_file_is_private(cache, tmp_path):
     key = tmp_path / "data" / "cache.key"
     assert key.stat().st_mode & 0o777 == 0o600 and len(key.read_bytes()) == references.KEY_BYTES
+
+
+def test_folders_of_the_old_cache_format_do_not_block_caching(cache, tmp_path):
+    cases, right, entries = cache
+    for entry in entries:
+        entry.unlink()
+        old = entry.with_suffix("")
+        old.mkdir()
+        (old / "value.json").write_text('{"__array__": "v0.npy"}')  # what the first format stored
+    assert same(fresh(cases), right) and all(e.is_file() for e in entries)
