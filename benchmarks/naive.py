@@ -93,16 +93,20 @@ def test_task(spec):
     reference = getattr(_load(spec["reference"], "_ref_" + spec["module"]), spec["task"])
     learner = _load(spec["learner"], spec["module"])
     harness = _load(spec["harness"], "_harness_" + spec["module"]) if spec["harness"] else None
+    judges = _load(spec["judge"], "_judge_" + spec["module"]) if spec["judge"] else None
     driver = getattr(harness, spec["task"], None) if harness else None
+    judge = getattr(judges, spec["task"], None) if judges else None
+    make_inputs = getattr(judges, spec["task"] + "_inputs", None) if judges else None
     for case, args in spec["cases"]:
         want = _named(_to_numpy(reference(*_to_torch(list(args)))), spec["outputs"])
+        given = list(make_inputs(*args).values()) if make_inputs else args
         if driver is None:
-            got = getattr(learner, spec["task"])(*args)
+            got = getattr(learner, spec["task"])(*given)
         elif driver.__code__.co_varnames[:1] == ("module",):
-            got = driver(learner, *args)
+            got = driver(learner, *given)
         else:
-            got = driver(getattr(learner, spec["task"]), *args)
-        got = _named(got, spec["outputs"])
+            got = driver(getattr(learner, spec["task"]), *given)
+        got = _named(judge(got, *args) if judge else got, spec["outputs"])
         for name in spec["outputs"]:
             _check(got[name], want.get(name), spec["compare"][name], f"{{case}}: {{name}}")
 '''
@@ -127,6 +131,7 @@ def task_spec(task, learner_file: Path, seed: int) -> dict:
         "reference": str(exercise.reference_path),
         "learner": str(learner_file),
         "harness": str(exercise.harness_path) if exercise.harness_path.is_file() else None,
+        "judge": str(exercise.judge_path) if exercise.judge_path.is_file() else None,
         "outputs": list(task.spec.outputs),
         "compare": {name: _how(task, name) for name in task.spec.outputs},
         "cases": [(c.name, list(c.args.values())) for c in build_cases(task, seed)],

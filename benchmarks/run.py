@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 every scenario (about 10 minutes on 2 cores)
     python benchmarks/run.py --quick         fewer repeats
-    python benchmarks/run.py --only startup  one scenario: watch, check, startup, class (class includes memory)
+    python benchmarks/run.py --only startup  one scenario: watch, check, startup, class (class includes memory), confinement
 
 Prints a table (median, min-max, target, baseline median, ratio, met?) and writes
 benchmarks/results.json. Everything runs in a temporary folder with its own reference cache, so
@@ -371,10 +371,58 @@ def scenario_class(bench: Bench) -> list[dict]:
     ]
 
 
+# --- (f) confinement (issue 13) ------------------------------------------------------------------
+
+
+def scenario_confinement(bench: Bench) -> list[dict]:
+    """One module re-checked as `watch` does (grade + record, warm sandbox, warm cache), confined vs plain forks."""
+    import io
+
+    from rich.console import Console
+
+    from grader.sandbox import Sandbox
+    from grader.watch import WatchSession
+    from grader.workspace import open_workspace
+
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in bench.env.items() if k.startswith("DLCERT_")})
+    try:
+        ws = open_workspace(bench.ws)
+        exercise = bench.course.exercise("activations")
+        sessions = {}
+        for name, confine in (("confined", True), ("plain", False)):
+            session = WatchSession(ws, bench.course, Console(file=io.StringIO()))
+            session.sandbox = Sandbox(confine=confine)
+            session.check(exercise)  # warm: the supervisor and its probe, the references in memory
+            sessions[name] = session
+        runs = max(20, 4 * bench.runs)
+        samples: dict[str, list[float]] = {name: [] for name in sessions}
+        for _ in range(runs):  # interleaved, so both see the same load
+            for name, session in sessions.items():
+                started = time.perf_counter()
+                session.check(exercise)
+                samples[name].append(time.perf_counter() - started)
+        caps = sessions["confined"].sandbox.confinement.caps
+        for session in sessions.values():
+            session.sandbox.close()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    confined, plain = summary(samples["confined"]), summary(samples["plain"])
+    added = confined["median"] - plain["median"]
+    in_force = "namespaces" if caps.namespaces else "no namespaces"
+    return [row("confinement: watch re-check of activations (12 tasks), confined", {**confined, "added_median": added},
+                "<= 10 ms more than plain forks", added <= 0.010, plain, confined["median"] / plain["median"],
+                notes=f"added {added * 1000:.1f} ms per module run (median of {runs}, interleaved); {in_force}, "
+                      f"Landlock ABI {caps.landlock}, seccomp {caps.seccomp}, fresh uid {caps.job_uid}; "
+                      "baseline: the same sandbox with confinement off (plain forks with rlimits)")]
+
+
 # --- report ---------------------------------------------------------------------------------------
 
 
-SCENARIOS = {"watch": scenario_watch, "check": scenario_check, "startup": scenario_startup, "class": scenario_class}
+SCENARIOS = {"watch": scenario_watch, "check": scenario_check, "startup": scenario_startup, "class": scenario_class,
+             "confinement": scenario_confinement}
 
 
 def fmt(value: float | None, unit: str) -> str:

@@ -361,7 +361,7 @@ def _print_readiness(out, ws, passed: set[str]) -> None:
 @main.command()
 @click.option("--no-torch", is_flag=True, help="Skip the PyTorch probe (fast; no torch import).")
 def info(no_torch: bool) -> None:
-    """Show versions, the grading device and whether CUDA is available.
+    """Show versions, what confines learner code here, the grading device and whether CUDA is available.
 
     \b
     Examples:
@@ -379,8 +379,7 @@ def info(no_torch: bool) -> None:
     out.print(f"platform: {platform.platform()}")
     ws = find_workspace()
     out.print(f"workspace: {ws or 'none here (dlcert init DIR makes one)'}")
-    out.print("sandbox: a forked child per module in its own session; memory cap RLIMIT_AS (NumPy track, Linux), "
-              "polled RSS (PyTorch track); time limit per task")
+    _print_confinement(out)
     if no_torch:
         return
     import torch
@@ -393,6 +392,29 @@ def info(no_torch: bool) -> None:
     mps = getattr(torch.backends, "mps", None)
     out.print(f"MPS available: {bool(mps and mps.is_available())}")
     out.print(f"references run on: {choice.name}" + (f" ({choice.note})" if choice.note else ""))
+
+
+def _print_confinement(out) -> None:
+    """The sandbox's confinement table: what learner code cannot do here, and by what."""
+    from rich.table import Table
+
+    from grader.sandbox import SandboxError, local_confinement
+
+    try:
+        confinement = local_confinement()
+    except SandboxError as exc:
+        out.print(f"sandbox: {exc}")
+        return
+    table = Table(title="learner code is confined by", title_justify="left", box=None, header_style="bold")
+    for column in ("", "in force", "by"):
+        table.add_column(column)
+    for m in confinement.mechanisms:
+        table.add_row(m.name, "[green]yes[/]" if m.in_force else "[red]no[/]", m.by)
+    out.print(table)
+    if confinement.caps.why:
+        out.print(f"[dim]why not more: {confinement.caps.why}[/]")
+    if not confinement.sufficient:
+        out.print("`dlcert class grade` and the Gradescope autograder refuse to grade here without --allow-unconfined.")
 
 
 @main.command()

@@ -145,7 +145,13 @@ class Exercise:
 
     @property
     def harness_path(self) -> Path:
+        """Drivers that run in the sandbox beside the learner's code (optional)."""
         return self.path / "harness.py"
+
+    @property
+    def judge_path(self) -> Path:
+        """What the grader computes from a driver's results and the cases' inputs (optional; never in the sandbox)."""
+        return self.path / "judge.py"
 
     @property
     def reference_path(self) -> Path:

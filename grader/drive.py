@@ -18,6 +18,8 @@ class Outcome:
     error: BaseException | None = None
     not_implemented: bool = False
     seconds: float = 0.0
+    inputs_after: Any = None
+    """The arguments as they are after the call (learner code may have changed them)."""
 
 
 def call(name: str, module: Any, driver: Callable | None, args: dict) -> Outcome:
@@ -44,5 +46,6 @@ def call(name: str, module: Any, driver: Callable | None, args: dict) -> Outcome
         except BaseException as exc:  # learner code may raise anything
             outcome.error = exc
     outcome.seconds = _monotonic() - started
+    outcome.inputs_after = args
     outcome.warnings = [f"{w.category.__name__}: {w.message}"[:300] for w in caught][:5]
     return outcome

@@ -1,11 +1,17 @@
-"""One check, start to end: spec → cases → sandboxed learner run → compare → diagnose → results."""
+"""One check, start to end: spec → cases → expected outputs → sandboxed learner run → compare →
+diagnose → results.
+
+The learner's file is read here, once, without following links (and size-capped); the sandbox gets
+its text, never its path. Expected outputs are fetched (or computed) before learner code runs.
+"""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
-import shutil
-import tempfile
+import stat
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -20,8 +26,41 @@ from grader.results import Check, Diagnosis, Report, TaskResult
 from grader.wire import Rejected
 from grader.workspace import Workspace, WorkspaceError, find_workspace, open_workspace
 
-RAM_FOLDER = Path("/dev/shm")
-RAM_FOLDER_MIN_FREE = 2**30
+MAX_MODULE_BYTES = 2**20
+
+
+@dataclass(frozen=True)
+class LearnerFile:
+    """A learner's module as it will be graded: its name and text, or why it cannot be."""
+
+    name: str
+    text: str | None = None
+    problem: str | None = None
+
+    @property
+    def hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:16] if self.text is not None else "missing"
+
+
+def read_learner_file(path: Path) -> LearnerFile:
+    """Read a learner's module safely: a regular file (no link followed, no FIFO opened for long), at most 1 MiB."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return LearnerFile(path.name, problem=f"{path} does not exist")
+    except OSError as exc:
+        why = "is a symbolic link (dlcert grades regular files only)" if os.path.islink(path) else f"cannot be read ({exc.strerror})"
+        return LearnerFile(path.name, problem=f"{path} {why}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return LearnerFile(path.name, problem=f"{path} is not a regular file")
+        if info.st_size > MAX_MODULE_BYTES:
+            return LearnerFile(path.name, problem=f"{path} is larger than {MAX_MODULE_BYTES // 2**20} MiB")
+        data = os.read(fd, MAX_MODULE_BYTES + 1)
+    finally:
+        os.close(fd)
+    return LearnerFile(path.name, data.decode("utf-8", "replace"))
 
 
 def check(
@@ -41,47 +80,47 @@ def check(
     ws = open_workspace(root)
     tasks = (course or load_course()).select(list(targets))
     seed = ws.seed if seed is None else seed
-    report = grade(tasks, lambda e: ws.module_file(e.folder, e.module), seed=seed, device=device, sandbox=sandbox)
+    files = {t.exercise.folder: read_learner_file(ws.module_file(t.exercise.folder, t.exercise.module)) for t in tasks}
+    report = grade(tasks, lambda e: files[e.folder], seed=seed, device=device, sandbox=sandbox)
     if record:
-        record_report(ws, report, tasks)
+        record_report(ws, report, tasks, {t.id: files[t.exercise.folder].hash for t in tasks})
     return report
 
 
-def record_report(ws: Workspace, report: Report, tasks: list[Task]) -> None:
-    hashes = {t.id: code_hash(ws.module_file(t.exercise.folder, t.exercise.module)) for t in tasks}
+def record_report(ws: Workspace, report: Report, tasks: list[Task], hashes: dict[str, str] | None = None) -> None:
+    """Record the attempt; `hashes` are the graded files' (else the files are read again for them)."""
+    if hashes is None:
+        hashes = {t.id: read_learner_file(ws.module_file(t.exercise.folder, t.exercise.module)).hash for t in tasks}
     rows = [(r.task, r.status, r.score, r.max_score, hashes[r.task], report.seed, r.duration) for r in report.results]
     store.record_attempts(ws.db_path, rows)
 
 
-def code_hash(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except OSError:
-        return "missing"
-
-
 def grade(
     tasks: list[Task],
-    module_file: Callable[[Exercise], Path],
+    module_file: Callable[[Exercise], Path | LearnerFile],
     *,
     seed: int,
     device: str = "auto",
     sandbox: sandboxing.Sandbox | None = None,
     references: ReferenceRunner | None = None,
 ) -> Report:
-    """Grade `tasks`, reading each exercise's learner code from `module_file(exercise)`."""
+    """Grade `tasks`, with each exercise's learner code from `module_file(exercise)` (a path or its text)."""
     references = references or ReferenceRunner(device)
     own_sandbox = sandbox is None
     sandbox = sandbox or sandboxing.Sandbox()
     results: list[TaskResult] = []
+    notes: list[str] = []
     try:
         for exercise, group in _by_exercise(tasks):
-            results += _grade_exercise(exercise, group, module_file(exercise), seed, sandbox, references)
+            learner = module_file(exercise)
+            learner = read_learner_file(learner) if isinstance(learner, Path) else learner
+            results += _grade_exercise(exercise, group, learner, seed, sandbox, references, notes)
+        notes[:0] = sandbox.confinement.notes()
     finally:
         if own_sandbox:
             sandbox.close()
-    notes = [references.device.note] if references._device and references.device.note else []
-    notes += sorted(sandbox.notes)
+    if references._device and references.device.note:
+        notes.insert(0, references.device.note)
     return Report(results, seed=seed, device=references._device.name if references._device else "cache", notes=notes)
 
 
@@ -93,52 +132,32 @@ def _by_exercise(tasks: list[Task]) -> list[tuple[Exercise, list[Task]]]:
 
 
 def _grade_exercise(
-    exercise: Exercise, tasks: list[Task], path: Path, seed: int, sandbox: sandboxing.Sandbox, references: ReferenceRunner
+    exercise: Exercise, tasks: list[Task], learner: LearnerFile, seed: int, sandbox: sandboxing.Sandbox,
+    references: ReferenceRunner, notes: list[str],
 ) -> list[TaskResult]:
-    if not path.is_file():
-        return [_whole(t, "not_implemented", f"{path} does not exist (run `dlcert upgrade` or `dlcert reset {exercise.module}`)") for t in tasks]
+    if learner.text is None:
+        hint = f" (run `dlcert upgrade` or `dlcert reset {exercise.module}`)" if "does not exist" in (learner.problem or "") else ""
+        return [_whole(t, "not_implemented", f"{learner.problem}{hint}") for t in tasks]
     cases = {t.name: build_cases(t, seed) for t in tasks}
-    exchange = Path(tempfile.mkdtemp(prefix="dlcert-", dir=exchange_root()))
-    exchange.chmod(0o777)
-    try:
-        job = sandboxing.ModuleJob(
-            module_file=path,
-            module_name=exercise.module,
-            track=exercise.spec.track,
-            memory_mb=exercise.spec.memory_mb,
-            harness_file=exercise.harness_path if exercise.harness_path.is_file() else None,
-            exchange_dir=exchange,
-            tasks=[
-                sandboxing.TaskJob(
-                    t.name,
-                    t.time_limit,
-                    [
-                        {"name": c.name, "args": sandboxing.encode_args(c.args, exchange, f"in.{t.name}.{i}."), "stable": c.stable}
-                        for i, c in enumerate(cases[t.name])
-                    ],
-                )
-                for t in tasks
-            ],
-        )
-        runs = sandbox.run(job)
-        return [_task_result(t, cases[t.name], runs[t.name], path, references) for t in tasks]
-    finally:
-        shutil.rmtree(exchange, ignore_errors=True)
-
-
-def exchange_root() -> str | None:
-    """Where exchange folders go: $TMPDIR when set, else /dev/shm when it is RAM with room, else the default.
-
-    A module's check writes and deletes hundreds of small `.npy` files; on a journaling disk that
-    costs more kernel time than the grading itself (strace: ~4,000 openat per check of modules 01-09).
-    """
-    if os.environ.get("TMPDIR") or not os.access(RAM_FOLDER, os.W_OK | os.X_OK):
-        return None
-    try:
-        stats = os.statvfs(RAM_FOLDER)
-    except OSError:
-        return None
-    return str(RAM_FOLDER) if stats.f_bavail * stats.f_frsize >= RAM_FOLDER_MIN_FREE else None
+    wanted = {t.name: references.outputs(t, cases[t.name]) for t in tasks}
+    job = sandboxing.ModuleJob(
+        module_name=exercise.module,
+        file=learner.name,
+        source=learner.text,
+        track=exercise.spec.track,
+        memory_mb=exercise.spec.memory_mb,
+        harness=trusted.harness_source(exercise),
+        tasks=[sandboxing.TaskJob(t.name, t.time_limit, [(c.name, trusted.child_args(t, c)) for c in cases[t.name]])
+               for t in tasks],
+    )
+    runs = sandbox.run(job)
+    results = []
+    for t in tasks:
+        results.append(_task_result(t, cases[t.name], wanted[t.name], runs[t.name], learner.name))
+        if results[-1].passed and runs[t.name].output_bytes > sandboxing.OUTPUT_KEEP_BYTES * 2:
+            notes.append(f"{t.id} printed {runs[t.name].output_bytes} bytes; only the first and last "
+                         f"{sandboxing.OUTPUT_KEEP_BYTES} were kept")
+    return results
 
 
 def _whole(task: Task, status: str, message: str, output: str = "") -> TaskResult:
@@ -154,16 +173,16 @@ def _whole(task: Task, status: str, message: str, output: str = "") -> TaskResul
     )
 
 
-def _task_result(task: Task, cases: list[Case], run: sandboxing.TaskRun, path: Path, references: ReferenceRunner) -> TaskResult:
+def _task_result(task: Task, cases: list[Case], wanted: list, run: sandboxing.TaskRun, name: str) -> TaskResult:
     if run.status == "missing":
-        return _whole(task, "not_implemented", f"`{task.name}` was not found in {path.name}")
+        return _whole(task, "not_implemented", f"`{task.name}` was not found in {name}")
     if run.status in ("timeout", "error"):
         return _whole(task, run.status, run.message or run.status, run.output)
     if not run.cases or run.cases[0].not_implemented:
         return _whole(task, "not_implemented", f"`{task.name}` still raises NotImplementedError")
     started = time.monotonic()
-    wanted = references.outputs(task, cases[: len(run.cases)])
-    verdicts = [evaluate_case(task, case, case_run, want) for case, case_run, want in zip(cases, run.cases, wanted)]
+    verdicts = [evaluate_case(task, case, _judged(task, case, case_run), want)
+                for case, case_run, want in zip(cases, run.cases, wanted)]
     verdicts += [CaseVerdict(case, problems=["was not run"]) for case in cases[len(run.cases):]]
     checks = [Check(v.case.name, v.passed, "ok" if v.passed else v.problems[0]) for v in verdicts]
     passed_weight = sum(c.weight for c in checks if c.passed)
@@ -180,6 +199,13 @@ def _task_result(task: Task, cases: list[Case], run: sandboxing.TaskRun, path: P
         duration=round(sum(c.seconds for c in run.cases) + time.monotonic() - started, 4),
         output=run.output if failing else "",
     )
+
+
+def _judged(task: Task, case: Case, case_run: sandboxing.CaseRun) -> sandboxing.CaseRun:
+    """The case's run with its outputs decided here from the raw data the learner process sent."""
+    if case_run.error or case_run.not_implemented:
+        return case_run
+    return dataclasses.replace(case_run, outputs=trusted.judged(task, case, case_run.outputs))
 
 
 def evaluate_case(task: Task, case: Case, case_run: sandboxing.CaseRun, reference: object) -> CaseVerdict:

@@ -1,13 +1,20 @@
 """Expected outputs: the PyTorch references run on the grading device, cached on disk.
 
-Torch is imported only here and only on a cache miss, so a warm `check` never pays for it.
+Torch is imported only here and only on a cache miss, so a warm `check` never pays for it. The
+cache is written only by the grader, in a folder no job can see, and every entry carries an
+HMAC-SHA256 under a per-install key (a 0600 file in the user data folder, made on first use): an
+entry that does not authenticate (tampered, truncated, written by someone else) is recomputed and
+rewritten, never used. Entries are read with O_NOFOLLOW and size-checked: a symlink or a FIFO put in
+the cache folder is not followed, it is just a miss.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import importlib.util
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,6 +99,99 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("dlcert", appauthor=False)) / "references"
 
 
+def data_dir() -> Path:
+    """DLCERT_DATA_DIR, else the per-user data folder (where the cache key lives)."""
+    if os.environ.get("DLCERT_DATA_DIR"):
+        return Path(os.environ["DLCERT_DATA_DIR"])
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("dlcert", appauthor=False))
+
+
+KEY_BYTES = 32
+MAX_ENTRY_BYTES = 256 * 2**20
+_MAGIC = b"dlcert-reference-1\n"
+ENTRY_SUFFIX = ".ref"
+"""Entry files are `<key>.ref` (the folders of the cache's first format, `<key>/`, are ignored)."""
+
+
+@functools.lru_cache(maxsize=4)
+def _install_key(folder: Path) -> bytes:
+    """The per-install key, `folder`/cache.key: made on first use (the first maker wins a race), and
+    replaced when it is not a private regular file of ours (the cache is then recomputed)."""
+    path = folder / "cache.key"
+    key = _read_private(path, KEY_BYTES)
+    if key is not None and len(key) == KEY_BYTES:
+        return key
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".cache.key.{os.getpid()}.{os.urandom(4).hex()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, os.urandom(KEY_BYTES))
+    finally:
+        os.close(fd)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        if len(_read_private(path, KEY_BYTES) or b"") != KEY_BYTES:
+            os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return _read_private(path, KEY_BYTES)
+
+
+def _read_private(path: Path, limit: int) -> bytes | None:
+    """A regular file's bytes, without following a link or blocking on a FIFO; None if not one of ours, 0600."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        if hasattr(os, "geteuid") and (info.st_uid != os.geteuid() or info.st_mode & 0o077):
+            return None
+        return os.read(fd, limit + 1)
+    finally:
+        os.close(fd)
+
+
+def _mac(key: bytes, name: str, payload: bytes) -> bytes:
+    return hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).digest()
+
+
+def read_entry(folder: Path, name: str) -> Any:
+    """The value cached under `name`; raises KeyError when there is none that authenticates."""
+    data = _read_private(folder / (name + ENTRY_SUFFIX), MAX_ENTRY_BYTES)
+    if data is None or not data.startswith(_MAGIC):
+        raise KeyError(name)
+    mac, payload = data[len(_MAGIC) : len(_MAGIC) + 32], data[len(_MAGIC) + 32 :]
+    if not hmac.compare_digest(mac, _mac(_install_key(data_dir()), name, payload)):
+        raise KeyError(name)
+    try:
+        return wire.decode(payload)
+    except wire.WireError as exc:
+        raise KeyError(name) from exc
+
+
+def write_entry(folder: Path, name: str, value: Any) -> None:
+    """Cache `value` under `name`, atomically (a private temporary file renamed into place)."""
+    payload = wire.encode(value)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_MAGIC + _mac(_install_key(data_dir()), name, payload) + payload)
+        os.replace(tmp, folder / (name + ENTRY_SUFFIX))
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
 def _digest(value: Any, h: "hashlib._Hash") -> None:
     if isinstance(value, np.ndarray):
         h.update(f"a{value.dtype.str}{value.shape}".encode())
@@ -158,25 +258,24 @@ class ReferenceRunner:
         missing = []
         for i, case in enumerate(cases):
             key = case_key(task, case, self._device_key(), spec_hash)
-            entry = folder / key
             if self.use_cache and key in self._memory:
                 results[i] = self._memory[key]
                 continue
-            if self.use_cache and (entry / "value.json").is_file():
+            if self.use_cache:
                 try:
-                    results[i] = self._remember(key, wire.decode((entry / "value.json").read_text(), entry))
+                    results[i] = self._remember(key, read_entry(folder, key))
                     continue
-                except (OSError, ValueError):
+                except KeyError:
                     pass
-            missing.append((i, case, entry))
+            missing.append((i, case, key))
         if missing:
             function = self._function(task)
-            for i, case, entry in missing:
+            for i, case, key in missing:
                 value = to_numpy(function(*to_torch(list(case.args.values()), self.device.name)))
                 results[i] = value
                 if self.use_cache:
-                    _store(entry, value)
-                    self._remember(entry.name, value)
+                    write_entry(folder, key, value)
+                    self._remember(key, value)
         return results
 
     def _remember(self, key: str, value: Any) -> Any:
@@ -200,17 +299,3 @@ def _load_reference(path: Path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _store(entry: Path, value: Any) -> None:
-    """Write a cache entry atomically (a temporary folder renamed into place)."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=".tmp-"))
-    try:
-        text = wire.encode(value, str(tmp))
-        (tmp / "value.json").write_text(text)
-        os.replace(tmp, entry)
-    except OSError:
-        import shutil
-
-        shutil.rmtree(tmp, ignore_errors=True)

@@ -39,13 +39,8 @@ def _case_run(case, outcome, args_after) -> CaseRun:
 
 
 def _run(task: Task, case, mistake: str | None):
-    import copy
-
-    from grader import drive
-
-    args = copy.deepcopy(case.args)
-    outcome = drive.call(task.name, trusted.implementation(task, mistake), trusted.harness_driver(task), args)
-    return _case_run(case, outcome, args)
+    outcome = trusted.run(task, case, mistake)
+    return _case_run(case, outcome, outcome.inputs_after)
 
 
 def audit_task(task: Task, references: ReferenceRunner) -> TaskAudit:

@@ -1,7 +1,10 @@
-"""The course's own code (model solutions, known mistakes, harnesses), run in the grader's process.
+"""The course's own code (model solutions, known mistakes, harnesses, judges), run in the grader's process.
 
 Known mistakes are executed in the namespace of the model solution (see docs/EXERCISE_FORMAT.md),
-so a mutant of a module is the solution with one task rebound to one mistake.
+so a mutant of a module is the solution with one task rebound to one mistake. A task with a
+harness is run in two halves: its driver (in the sandbox for learner code, here for the course's
+code) returns raw data, and its judge (always here) turns that data and the case's inputs into the
+task's outputs; `child_args` and `judged` are those two seams, shared by every path.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from typing import Any
 from grader import drive
 from grader.cases import Case
 from grader.course import Exercise, Task
+from grader.wire import Rejected
 
 
 def mistake_code_name(task: str, mistake: str) -> str:
@@ -40,17 +44,50 @@ def _namespace(solution: Path, mistakes: Path | None) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=64)
-def _harness(path: Path) -> dict[str, Any] | None:
+def _exercise_code(path: Path, name: str) -> dict[str, Any] | None:
     if not path.is_file():
         return None
-    namespace: dict[str, Any] = {"__name__": "_dlcert_harness"}
+    namespace: dict[str, Any] = {"__name__": name}
     exec(compile(path.read_text(), str(path), "exec"), namespace)
     return namespace
 
 
 def harness_driver(task: Task):
-    harness = _harness(task.exercise.harness_path)
+    harness = _exercise_code(task.exercise.harness_path, "_dlcert_harness")
     return harness.get(task.name) if harness else None
+
+
+def harness_source(exercise: Exercise) -> str | None:
+    """The harness's text, sent to the sandbox with the job (learner code cannot read dlcert's files)."""
+    return exercise.harness_path.read_text() if exercise.harness_path.is_file() else None
+
+
+def _judge(task: Task, suffix: str = ""):
+    judge = _exercise_code(task.exercise.judge_path, "_dlcert_judge")
+    return judge.get(task.name + suffix) if judge else None
+
+
+def child_args(task: Task, case: Case) -> dict[str, Any]:
+    """The arguments the driver gets: the case's, or what the judge's `<task>_inputs` makes of them
+    (e.g. a dataset without the labels the verdict needs)."""
+    make = _judge(task, "_inputs")
+    return make(*case.args.values()) if make else case.args
+
+
+def judged(task: Task, case: Case, raw: Any) -> Any:
+    """The task's outputs from a driver's raw data: what the judge decides, or `raw` when there is no judge.
+
+    `raw` may come from learner code, so anything the judge cannot read is `Rejected`, never raised.
+    """
+    decide = _judge(task)
+    if decide is None or isinstance(raw, Rejected):
+        return raw
+    if not isinstance(raw, dict):
+        return Rejected(f"a {type(raw).__name__} where the grader's driver returns a dict")
+    try:
+        return decide(raw, *case.args.values())
+    except Exception as exc:  # hostile or broken data: this case fails, the grader goes on
+        return Rejected(f"results the grader could not read ({type(exc).__name__}: {exc})"[:300])
 
 
 def implementation(task: Task, mistake: str | None = None) -> types.SimpleNamespace:
@@ -67,5 +104,9 @@ def implementation(task: Task, mistake: str | None = None) -> types.SimpleNamesp
 
 
 def run(task: Task, case: Case, mistake: str | None = None) -> drive.Outcome:
-    """Run the model solution (or one known mistake) on `case`, on a private copy of its inputs."""
-    return drive.call(task.name, implementation(task, mistake), harness_driver(task), copy.deepcopy(case.args))
+    """Run the model solution (or one known mistake) on `case`, on a private copy of its inputs, judged."""
+    args = copy.deepcopy(child_args(task, case))
+    outcome = drive.call(task.name, implementation(task, mistake), harness_driver(task), args)
+    if outcome.error is None and not outcome.not_implemented:
+        outcome.outputs = judged(task, case, outcome.outputs)
+    return outcome

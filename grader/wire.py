@@ -1,27 +1,35 @@
-"""Values across the sandbox boundary: JSON for structure, `.npy` files for arrays, nothing pickled.
+"""Values across the sandbox boundary: length-prefixed frames of a small tagged binary format.
 
-The child side keeps its own references to the few functions it needs, taken before any learner
-code runs, so a learner who patches NumPy or `os` cannot change what is written. Anything that is
-not plain data (an ndarray subclass, a duck-typed object, an object array) is not sent: it arrives
-as a `Rejected` naming what it was.
+A frame is a 4-byte little-endian length and that many bytes: one encoded value. Values are
+None, bool, int, float, str, NumPy arrays of a fixed set of dtypes (as dtype, shape and raw bytes),
+and lists, tuples and str-keyed dicts of them. Nothing is pickled, and no text is parsed as code.
+
+Decoding is for hostile bytes: it is iterative (no recursion to blow up), caps depth, item count
+and sizes, and checks every length against the bytes actually present, so an array that claims a
+huge shape without the data is refused instead of allocated. The encoder keeps its own references
+to what it needs, taken at import (before any learner code runs), and sends anything that is not
+plain data (an ndarray subclass, a duck-typed object, an object array) as a `Rejected` naming it.
 """
 from __future__ import annotations
 
-import ast
-import json
-import os
+import struct
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-_os_open, _os_write, _os_close, _dumps, _ndarray = os.open, os.write, os.close, json.dumps, np.ndarray
-_generic, _frombuffer, _dtype, _literal_eval = np.generic, np.frombuffer, np.dtype, ast.literal_eval
-MAX_ARRAY_BYTES = 256 * 2**20
-MAX_ITEMS = 100_000
+MAX_FRAME_BYTES = 64 * 2**20
 MAX_DEPTH = 20
-_ALLOWED_KINDS = "biuf"
+MAX_ITEMS = 100_000
+MAX_TEXT_BYTES = 2**20
+MAX_NDIM = 32
+DTYPES = ("|b1", "|i1", "<i2", "<i4", "<i8", "|u1", "<u2", "<u4", "<u8", "<f2", "<f4", "<f8")
+"""The only array dtypes that cross (numbers and booleans, little-endian), by their one-byte code."""
+
+_ndarray, _generic, _dtype, _frombuffer, _empty = np.ndarray, np.generic, np.dtype, np.frombuffer, np.empty
+_pack, _unpack_from, _join = struct.pack, struct.unpack_from, b"".join
+_DTYPE_CODE = {_dtype(d): i for i, d in enumerate(DTYPES)}
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -31,96 +39,222 @@ class Rejected:
     what: str
 
 
-class _Budget:
-    def __init__(self) -> None:
-        self.items = 0
+class WireError(ValueError):
+    """Bytes that are not a well-formed value or frame (a broken or hostile sender)."""
 
 
-def encode(value: Any, folder: str, prefix: str = "v") -> str:
-    """JSON text for `value`; its arrays are written as `.npy` files into `folder`."""
-    counter = iter(range(MAX_ITEMS))
-    budget = _Budget()
-
-    def walk(v: Any, depth: int) -> Any:
-        budget.items += 1
-        if budget.items > MAX_ITEMS or depth > MAX_DEPTH:
-            return {"__rejected__": "a structure too large or too deep to grade"}
-        t = type(v)
-        if v is None or t in (bool, int, float, str):
-            return v
-        if t is _ndarray:
-            if v.dtype.kind not in _ALLOWED_KINDS:
-                return {"__rejected__": f"an array of dtype {v.dtype} (expected numbers)"}
-            if v.nbytes > MAX_ARRAY_BYTES:
-                return {"__rejected__": f"an array of {v.nbytes} bytes (too large)"}
-            name = f"{prefix}{next(counter)}.npy"
-            _write_npy(os.path.join(folder, name), v)
-            return {"__array__": name}
-        if isinstance(v, _generic) and t.__module__ == "numpy" and v.dtype.kind in _ALLOWED_KINDS:
-            return v.item()
-        if t in (list, tuple):
-            return {"__list__" if t is list else "__tuple__": [walk(x, depth + 1) for x in v]}
-        if t is dict and all(type(k) is str for k in v):
-            return {"__dict__": {k: walk(x, depth + 1) for k, x in v.items()}}
-        if isinstance(v, _ndarray):
-            return {"__rejected__": f"a subclass of np.ndarray ({t.__name__}); return a plain np.ndarray"}
-        return {"__rejected__": f"a {t.__module__}.{t.__qualname__} object"}
-
-    return _dumps(walk(value, 0))
+class _TooBig(Exception):
+    pass
 
 
-def _write_npy(path: str, arr: np.ndarray) -> None:
-    """Write `arr` in NumPy's .npy format (version 1.0) using only C-level array attributes."""
-    header = "{'descr': %r, 'fortran_order': False, 'shape': %r, }" % (arr.dtype.str, tuple(arr.shape))
-    pad = 64 - (10 + len(header) + 1) % 64
-    header = (header + " " * pad + "\n").encode("latin1")
-    fd = _os_open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+# --- encoding -------------------------------------------------------------------------------------
+
+
+def encode(value: Any) -> bytes:
+    """The bytes of `value`; a structure too large or too deep becomes one `Rejected` as a whole."""
+    out: list[bytes] = []
+    budget = [0, 0]  # items, bytes
     try:
-        _os_write(fd, b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header)
-        data = arr.tobytes(order="C")
-        view = memoryview(data)
-        while view:
-            view = view[_os_write(fd, view) :]
-    finally:
-        _os_close(fd)
+        _put(value, out, 0, budget)
+    except _TooBig as exc:
+        return encode_rejected(str(exc))
+    return _join(out)
 
 
-def read_npy(path: Path) -> np.ndarray:
-    """Read a `.npy` file that `_write_npy` wrote, with functions bound before learner code ran
-    (the sandbox child decodes its inputs after the learner's module, which may patch `np.load`)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    size = int.from_bytes(data[8:10], "little")
-    header = _literal_eval(data[10 : 10 + size].decode("latin1"))
-    array = _frombuffer(data, dtype=_dtype(header["descr"]), offset=10 + size)
-    return array.reshape(header["shape"]).copy()
+def encode_rejected(what: str) -> bytes:
+    """The bytes of `Rejected(what)`."""
+    data = what.encode("utf-8", "replace")[:2000]
+    return b"r" + _pack("<I", len(data)) + data
 
 
-def _np_load(path: Path) -> np.ndarray:
-    return np.load(path, allow_pickle=False)
+def record(**encoded: bytes) -> bytes:
+    """The bytes of a dict whose values are already encoded (so each keeps its own size budget)."""
+    parts = [b"d" + _pack("<I", len(encoded))]
+    for key, value in encoded.items():
+        parts += [encode(key), value]
+    return _join(parts)
 
 
-def decode(text: str, folder: Path, load=_np_load) -> Any:
-    """The value that `encode` wrote; arrays are loaded with `load` (`np.load(allow_pickle=False)`)."""
-    folder = Path(folder).resolve()
+def _put(v: Any, out: list[bytes], depth: int, budget: list[int]) -> None:
+    budget[0] += 1
+    if budget[0] > MAX_ITEMS or depth > MAX_DEPTH:
+        raise _TooBig("a structure too large or too deep to grade")
+    t = type(v)
+    if v is None:
+        out.append(b"N")
+    elif t is bool:
+        out.append(b"T" if v else b"F")
+    elif t is int:
+        if _INT64_MIN <= v <= _INT64_MAX:
+            out.append(b"i" + _pack("<q", v))
+        else:
+            out.append(encode_rejected("an integer too large for 64 bits"))
+    elif t is float:
+        out.append(b"f" + _pack("<d", v))
+    elif t is str:
+        data = v.encode("utf-8", "surrogatepass")
+        if len(data) > MAX_TEXT_BYTES:
+            out.append(encode_rejected(f"a string of {len(data)} bytes (too long)"))
+        else:
+            out.append(b"s" + _pack("<I", len(data)) + data)
+    elif t is _ndarray:
+        _put_array(v, out, budget)
+    elif isinstance(v, _generic) and t.__module__ == "numpy" and v.dtype.kind in "biuf":
+        _put(v.item(), out, depth, budget)
+    elif t is list or t is tuple:
+        out.append((b"l" if t is list else b"t") + _pack("<I", len(v)))
+        for x in v:
+            _put(x, out, depth + 1, budget)
+    elif t is dict and all(type(k) is str for k in v):
+        out.append(b"d" + _pack("<I", len(v)))
+        for k, x in v.items():
+            _put(k, out, depth + 1, budget)
+            _put(x, out, depth + 1, budget)
+    elif isinstance(v, _ndarray):
+        out.append(encode_rejected(f"a subclass of np.ndarray ({t.__name__}); return a plain np.ndarray"))
+    else:
+        out.append(encode_rejected(f"a {t.__module__}.{t.__qualname__} object"))
 
-    def walk(v: Any) -> Any:
-        if not isinstance(v, dict):
-            return v
-        if "__array__" in v:
-            path = (folder / str(v["__array__"])).resolve()
-            if path.parent != folder:
-                return Rejected("an array file outside the exchange folder")
-            try:
-                return load(path)
-            except (OSError, ValueError) as exc:
-                return Rejected(f"an unreadable array ({exc})")
-        if "__list__" in v:
-            return [walk(x) for x in v["__list__"]]
-        if "__tuple__" in v:
-            return tuple(walk(x) for x in v["__tuple__"])
-        if "__dict__" in v:
-            return {k: walk(x) for k, x in v["__dict__"].items()}
-        return Rejected(str(v.get("__rejected__", "an unknown value")))
 
-    return walk(json.loads(text))
+def _put_array(v: np.ndarray, out: list[bytes], budget: list[int]) -> None:
+    code = _DTYPE_CODE.get(v.dtype)
+    if code is None and v.dtype.kind in "biuf" and v.dtype.byteorder == ">":
+        v = v.astype(v.dtype.newbyteorder("<"))
+        code = _DTYPE_CODE.get(v.dtype)
+    if code is None:
+        out.append(encode_rejected(f"an array of dtype {v.dtype} (expected numbers)"))
+        return
+    if v.ndim > MAX_NDIM:
+        out.append(encode_rejected(f"an array of {v.ndim} dimensions"))
+        return
+    budget[1] += v.nbytes
+    if budget[1] > MAX_FRAME_BYTES:
+        raise _TooBig(f"arrays of more than {MAX_FRAME_BYTES // 2**20} MiB in all (too large)")
+    out.append(b"a" + _pack("<BB", code, v.ndim) + _pack(f"<{v.ndim}Q", *v.shape))
+    out.append(v.tobytes(order="C"))
+
+
+# --- decoding -------------------------------------------------------------------------------------
+
+
+def decode(data: bytes | memoryview) -> Any:
+    """The value `encode` wrote; raises `WireError` on anything malformed, truncated or over a cap."""
+    view = memoryview(data)
+    end = len(view)
+    pos = 0
+    items = 0
+    root: list[Any] = []
+    stack: list[list] = [[root, 1, "l", None]]  # [container, items still expected, kind, dict key]
+
+    def take(n: int) -> memoryview:
+        nonlocal pos
+        if n < 0 or pos + n > end:
+            raise WireError("truncated value")
+        chunk = view[pos : pos + n]
+        pos += n
+        return chunk
+
+    while stack:
+        top = stack[-1]
+        if top[1] == 0:
+            stack.pop()
+            if top[2] == "t" and stack:
+                _store(stack[-1], tuple(top[0]))
+            continue
+        items += 1
+        if items > MAX_ITEMS + 1:
+            raise WireError("too many items")
+        tag = bytes(take(1))
+        if tag == b"N":
+            value: Any = None
+        elif tag == b"T" or tag == b"F":
+            value = tag == b"T"
+        elif tag == b"i":
+            value = _unpack_from("<q", take(8))[0]
+        elif tag == b"f":
+            value = _unpack_from("<d", take(8))[0]
+        elif tag == b"s" or tag == b"r":
+            size = _unpack_from("<I", take(4))[0]
+            if size > MAX_TEXT_BYTES:
+                raise WireError("text too long")
+            text = bytes(take(size)).decode("utf-8", "replace")
+            value = text if tag == b"s" else Rejected(text)
+        elif tag == b"a":
+            value = _take_array(take)
+        elif tag in (b"l", b"t", b"d"):
+            count = _unpack_from("<I", take(4))[0]
+            if count > MAX_ITEMS or len(stack) > MAX_DEPTH + 1:
+                raise WireError("a structure too large or too deep")
+            container: Any = {} if tag == b"d" else []
+            top[1] -= 1
+            if tag != b"t":
+                _store(top, container)
+            stack.append([container, count * 2 if tag == b"d" else count, tag.decode(), None])
+            continue
+        else:
+            raise WireError(f"unknown tag {tag!r}")
+        top[1] -= 1
+        _store(top, value)
+    if pos != end:
+        raise WireError("trailing bytes after the value")
+    return root[0]
+
+
+def _store(top: list, value: Any) -> None:
+    container, _, kind, key = top
+    if kind != "d":
+        container.append(value)
+    elif key is None:
+        if type(value) is not str:
+            raise WireError("a dict key that is not a string")
+        top[3] = value
+    else:
+        container[key] = value
+        top[3] = None
+
+
+def _take_array(take) -> np.ndarray:
+    code, ndim = _unpack_from("<BB", take(2))
+    if code >= len(DTYPES) or ndim > MAX_NDIM:
+        raise WireError("bad array header")
+    shape = _unpack_from(f"<{ndim}Q", take(8 * ndim))
+    dtype = _dtype(DTYPES[code])
+    count = 1
+    for n in shape:
+        count *= n
+        if count * dtype.itemsize > MAX_FRAME_BYTES:
+            raise WireError("an array larger than a frame")
+    raw = take(count * dtype.itemsize)
+    array = _empty(shape, dtype=dtype)
+    if count:
+        array.reshape(-1)[:] = _frombuffer(raw, dtype=dtype)
+    return array
+
+
+# --- frames ---------------------------------------------------------------------------------------
+
+
+def frame(payload: bytes) -> bytes:
+    """`payload` with its length in front."""
+    return _pack("<I", len(payload)) + payload
+
+
+class FrameReader:
+    """Cuts a byte stream into frames; a frame over `limit` bytes is a `WireError`, never buffered."""
+
+    def __init__(self, limit: int = MAX_FRAME_BYTES):
+        self.limit = limit
+        self.buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        self.buffer += data
+        frames = []
+        while len(self.buffer) >= 4:
+            size = _unpack_from("<I", self.buffer)[0]
+            if size > self.limit:
+                raise WireError(f"a frame of {size} bytes (the limit is {self.limit})")
+            if len(self.buffer) < 4 + size:
+                break
+            frames.append(bytes(self.buffer[4 : 4 + size]))
+            del self.buffer[: 4 + size]
+        return frames

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from reference._harness import load_harness
+from reference._harness import load_harness, load_judge
 
 
 def best_device() -> torch.device:
@@ -31,4 +31,4 @@ def pick_device(cuda, mps):
 
 
 def to_device(layout, device):
-    return load_harness("10_gpu").to_device(move, layout, device)
+    return load_judge("10_gpu").to_device(load_harness("10_gpu").to_device(move, layout, device), layout, device)

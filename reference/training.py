@@ -1,4 +1,5 @@
-"""References of 11_training: the course's model and training, measured by the exercise's own harness.
+"""References of 11_training: the course's model and training, measured by the exercise's own harness
+and judge.
 
 The reference implementation is the harness's `partner_model` (an MLP) and `partner_fit` (full-batch
 Adam): the same partners the harness pairs with a learner's piece, so the reference run and the
@@ -8,15 +9,17 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from reference._harness import load_harness
+from reference._harness import load_harness, load_judge
 
 
 def build_model(in_features, n_classes, dataset, seed):
-    harness = load_harness("11_training")
-    return harness.build_model(harness.partner_model, in_features, n_classes, dataset, seed)
+    harness, judge = load_harness("11_training"), load_judge("11_training")
+    inputs = judge.build_model_inputs(in_features, n_classes, dataset, seed)
+    return judge.build_model(harness.build_model(harness.partner_model, *inputs.values()), in_features, n_classes, dataset, seed)
 
 
 def train(in_features, n_classes, dataset, seed, device, model):
-    harness = load_harness("11_training")
+    harness, judge = load_harness("11_training"), load_judge("11_training")
     course = SimpleNamespace(build_model=harness.partner_model, train=harness.partner_fit)
-    return harness.train(course, in_features, n_classes, dataset, seed, device, model)
+    inputs = judge.train_inputs(in_features, n_classes, dataset, seed, device, model)
+    return judge.train(harness.train(course, *inputs.values()), in_features, n_classes, dataset, seed, device, model)

@@ -43,11 +43,12 @@ HOSTILE = {
     "sys_exit": ("import sys\nsys.exit(0)", "error"),
     "keyboard_interrupt": ("raise KeyboardInterrupt", "error"),
     "raises": ("return undefined_name", "error"),
-    "floods_output": ("while True:\n    print('x' * 100000)", "error"),
+    "floods_output": ("while True:\n    print('x' * 100000)", "timeout"),
     "allocates_6gib": ("big = np.ones(6 * 2**30 // 8)\nreturn 2 * x", "error"),
-    "signals_parent_kill": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn 3 * x", "failed"),
-    "signals_parent_stop": ("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nreturn 3 * x", "failed"),
-    "kills_own_group": ("import os, signal\nos.killpg(0, signal.SIGKILL)", "error"),
+    # refused (error), or, as PID 1 of its own PID namespace, signals only itself (ignored, so it returns)
+    "signals_parent_kill": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nreturn 3 * x", "error|failed"),
+    "signals_parent_stop": ("import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nreturn 3 * x", "error|failed"),
+    "kills_own_group": ("import os, signal\nos.killpg(0, signal.SIGKILL)", "error|failed"),
     "duck_object": ("class Duck:\n    shape = x.shape\n    def __array__(self, *a, **k):\n        return 2 * x\nreturn Duck()", "failed"),
     "lying_subclass": (
         "class Liar(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
@@ -72,8 +73,8 @@ HOSTILE = {
 def test_hostile_behaviour_gets_its_status_and_the_rest_is_graded(behaviour, toy_workspace, toy_course, sandbox):
     body, status = HOSTILE[behaviour]
     results = grade(toy_workspace, toy_course, sandbox, body)
-    assert results["double"].status == status, results["double"].checks
-    assert results["double"].score == 0.0 or status == "failed"
+    assert results["double"].status in status.split("|"), results["double"].checks
+    assert results["double"].score == 0.0
     assert_rest_graded(results)
 
 
@@ -113,30 +114,46 @@ def test_a_warm_sandbox_survives_a_killed_supervisor(toy_workspace, toy_course, 
     assert results["double"].status == "passed"
 
 
-def test_readable_by_others(tmp_path):
-    from grader.sandbox.supervisor import readable_by_others
-
-    private = tmp_path / "private"
-    private.mkdir(mode=0o700)
-    (private / "f.py").write_text("x = 1")
-    tmp_path.chmod(0o755)
-    assert not readable_by_others(str(private / "f.py"))
-    private.chmod(0o755)
-    (private / "f.py").chmod(0o644)
-    assert readable_by_others(str(private / "f.py")) == readable_by_others(str(tmp_path))
+def test_each_task_carries_its_own_output(toy_workspace, toy_course, sandbox):
+    source = ("import numpy as np\nprint('at import')\n\ndef double(x):\n    print('in double')\n    return 3 * x\n\n"
+              "def softplus(x):\n    print('in softplus')\n    return x\n")
+    (toy_workspace.root / "exercises" / "01_toy" / "toy.py").write_text(source)
+    results = {r.task: r for r in check(workspace=toy_workspace.root, course=toy_course, sandbox=sandbox).results}
+    double, softplus = results["toy.double"].output, results["toy.softplus"].output
+    assert "at import" in double and "in double" in double and "softplus" not in double
+    assert "in softplus" in softplus and "double" not in softplus and "import" not in softplus
 
 
-def test_running_as_root_drops_privileges_or_says_why(toy_workspace, toy_course, sandbox):
-    import os
-    import sysconfig
+def test_confinement_is_reported_and_in_force_here(toy_workspace, toy_course, sandbox):
+    confinement = sandbox.confinement
+    rows = {m.name: m for m in confinement.mechanisms}
+    assert list(rows) == ["filesystem", "network", "signals and ptrace", "processes", "memory", "uid"]
+    assert all(m.by for m in rows.values())
+    report = check(workspace=toy_workspace.root, course=toy_course, sandbox=sandbox)
+    assert report.notes == confinement.notes()
+    assert confinement.sufficient, confinement.notes()  # Linux 6.x: the CI machine and this one
 
-    from grader.sandbox.supervisor import readable_by_others
 
-    report_notes = check(workspace=toy_workspace.root, course=toy_course, sandbox=sandbox).notes
-    said_root = any("runs as root" in n for n in report_notes)
-    if os.geteuid() != 0:
-        assert not said_root
-        return
-    learner_file = toy_workspace.root / "exercises" / "01_toy" / "toy.py"
-    can_drop = all(readable_by_others(str(p)) for p in (sysconfig.get_paths()["stdlib"], learner_file))
-    assert said_root == (not can_drop)
+def test_a_run_can_be_cancelled_from_another_thread(sandbox):
+    import threading
+    import time
+
+    import numpy as np
+
+    from grader.sandbox import Cancelled, ModuleJob, TaskJob
+
+    def job(body):
+        source = f"def double(x):\n    {body}\n"
+        return ModuleJob("toy", "toy.py", source, "numpy", 512, [TaskJob("double", 30, [("small", {"x": np.ones(2)})])])
+
+    timer = threading.Timer(0.5, sandbox.cancel)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        sandbox.run(job("while True: pass"))
+    assert time.monotonic() - started < 5  # not the task's 30 s
+    timer.join()
+    from tests.sandbox.conftest import survivors
+
+    assert survivors() == []
+    assert sandbox.run(job("return 2 * x"))["double"].status == "ran"  # the next run is not cancelled

@@ -1,4 +1,5 @@
-"""How the grader drives the backprop tasks (runs next to the learner's code)."""
+"""How the grader drives the backprop tasks: runs in the sandbox, beside the learner's code, and
+returns what it saw; `judge.py` decides (a driver's results are data, never a verdict)."""
 import numpy as np
 
 
@@ -18,10 +19,11 @@ def _function(name, x_ref):
 
 
 def numerical_gradient(impl, fn, x, eps=1e-6):
+    """The gradient, and the array the learner was given as it is after the call."""
     x_work = np.array(x, dtype=np.float64, copy=True)
     f = _function(fn, x_work)
     grad = impl(f, x_work, eps)
-    return {"grad": grad, "x_restored": bool(np.array_equal(x_work, x))}
+    return {"grad": grad, "x_after": x_work}
 
 
 def Dense(impl, W, b, x, grad_out):

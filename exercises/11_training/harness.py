@@ -1,11 +1,12 @@
-"""How the grader drives the 11_training tasks (runs next to the learner's code).
+"""How the grader drives the 11_training tasks: runs in the sandbox, beside the learner's code, and
+returns what it saw; `judge.py` decides.
 
-Each case generates a 2-D classification dataset (spirals or concentric rings, padded with small
-uninformative features up to `in_features`): 600 training points the learner's code sees and 300
-held-back points it never sees. Each task is graded on its own by pairing the learner's piece with
-the course's partner for the other piece: `build_model` is trained by `partner_fit`, `train` trains
-`partner_model` (and, in one case, the learner's own `build_model`). The reference
-(reference/training.py) runs this same harness with both partners.
+Each case's dataset is made by the grader (`judge.py`): the learner's process gets the 600
+training points with their labels and the 300 held-back points without theirs, so nothing in it
+can know how its predictions on them will score. Each task is graded on its own by pairing the
+learner's piece with the course's partner for the other piece: `build_model` is trained by
+`partner_fit`, `train` trains `partner_model` (and, in one case, the learner's own `build_model`).
+The reference (reference/training.py) runs this same driver with both partners.
 """
 import contextlib
 import time
@@ -15,28 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-N_TRAIN, N_HELD_BACK = 600, 300
 PROBE_ROWS = 7
-
-
-def make_dataset(dataset, in_features, n_classes, seed):
-    """(X_train, y_train, X_held_back, y_held_back): float32 (N, in_features) and int64 (N,) on the CPU."""
-    rng = np.random.default_rng(seed)
-    n = N_TRAIN + N_HELD_BACK
-    labels = rng.integers(0, n_classes, n)
-    if dataset == "spirals":  # n_classes arms winding 1.25 turns out from the centre
-        radius = np.sqrt(rng.uniform(0.05, 1.0, n))
-        angle = 2 * np.pi * (labels / n_classes + 1.25 * radius) + rng.normal(0.0, 0.1, n)
-    elif dataset == "rings":  # ring k has radius (k + 1) / n_classes
-        radius = (labels + 1) / n_classes + rng.normal(0.0, 0.18 / n_classes, n)
-        angle = rng.uniform(0.0, 2 * np.pi, n)
-    else:
-        raise ValueError(f"unknown dataset {dataset!r}")
-    points = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)
-    padding = 0.1 * rng.standard_normal((n, in_features - 2))
-    X = torch.from_numpy(np.concatenate([points, padding], axis=1)).float()
-    y = torch.from_numpy(labels).long()
-    return X[:N_TRAIN], y[:N_TRAIN], X[N_TRAIN:], y[N_TRAIN:]
+HISTORY_POINTS = 11
 
 
 def partner_model(in_features, n_classes):
@@ -83,78 +64,46 @@ def _one_thread():
 
 
 @torch.no_grad()
-def _scores(model, data):
-    """Cross-entropy and accuracy on the training and the held-back points, as Python floats."""
-    X_train, y_train, X_held, y_held = data
-    out = {}
-    for part, X, y in (("train", X_train, y_train), ("held_back", X_held, y_held)):
-        logits = model(X).float()
-        out[f"{part}_loss"] = float(F.cross_entropy(logits, y))
-        out[f"{part}_accuracy"] = float((logits.argmax(dim=1) == y).float().mean())
-    return out
+def _logits(model, X, X_held):
+    """The model's logits on the training and the held-back points, as float32 arrays on the CPU."""
+    return {part: model(points).float().cpu().numpy() for part, points in (("train", X), ("held_back", X_held))}
 
 
-def _verdict(before, after, n_classes):
-    """`trained`: training accuracy at least halfway from chance (1/n_classes) to perfect."""
-    chance = 1.0 / n_classes
-    return {
-        "trained": bool(after["train_accuracy"] >= (1.0 + chance) / 2),
-        "held_back_accuracy": after["held_back_accuracy"],
-        "generalization_gap": after["train_accuracy"] - after["held_back_accuracy"],
-        "train_accuracy": after["train_accuracy"],
-        "train_loss_before": before["train_loss"],
-        "train_loss_after": after["train_loss"],
-        "held_back_loss_before": before["held_back_loss"],
-        "held_back_loss_after": after["held_back_loss"],
-    }
-
-
-def _untrainable(n_classes):
-    """The training outputs of a model that could not be trained at all."""
-    nan = float("nan")
-    zero = {"train_loss": nan, "held_back_loss": nan, "train_accuracy": 0.0, "held_back_accuracy": 0.0}
-    return _verdict(zero, zero, n_classes)
-
-
-def build_model(impl, in_features, n_classes, dataset, seed):
-    """The model's type and output on a probe batch, then how it does when trained by partner_fit."""
+def build_model(impl, X_train, y_train, X_held, in_features, n_classes, seed):
+    """The model's type and output on a probe batch, then its logits before and after partner_fit."""
     with _one_thread():
-        return _build_model(impl, in_features, n_classes, dataset, seed)
+        return _build_model(impl, X_train, y_train, X_held, in_features, n_classes, seed)
 
 
-def _build_model(impl, in_features, n_classes, dataset, seed):
+def _build_model(impl, X_train, y_train, X_held, in_features, n_classes, seed):
     torch.manual_seed(seed)
     model = impl(in_features, n_classes)
     probe = torch.randn(PROBE_ROWS, in_features, generator=torch.Generator().manual_seed(seed))
     with torch.no_grad():
         out = model(probe)
     is_tensor = isinstance(out, torch.Tensor)
-    shape = tuple(out.shape) if is_tensor else ()
-    well_formed = isinstance(model, nn.Module) and shape == (PROBE_ROWS, n_classes) and out.dtype == torch.float32
-    probabilities = well_formed and bool((out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(PROBE_ROWS), atol=1e-5))
-    result = {
+    raw = {
         "is_module": isinstance(model, nn.Module),
-        "output_shape": np.array(shape, dtype=np.int64),
+        "probe_out": out.detach().float().cpu().numpy() if is_tensor else None,
         "output_dtype": str(out.dtype) if is_tensor else type(out).__name__,
-        "outputs_are_probabilities": bool(probabilities),
         "n_parameters": sum(int(p.numel()) for p in model.parameters()) if isinstance(model, nn.Module) else 0,
     }
-    if not well_formed:
-        return {**result, **_untrainable(n_classes)}
-    data = make_dataset(dataset, in_features, n_classes, seed)
-    before = _scores(model, data)
-    partner_fit(model, data[0], data[1])
-    return {**result, **_verdict(before, _scores(model, data), n_classes)}
+    if raw["is_module"] and is_tensor and tuple(out.shape) == (PROBE_ROWS, n_classes) and out.dtype == torch.float32:
+        X, y, X_held = torch.from_numpy(X_train), torch.from_numpy(y_train), torch.from_numpy(X_held)
+        raw["logits_before"] = _logits(model, X, X_held)
+        partner_fit(model, X, y)
+        raw["logits_after"] = _logits(model, X, X_held)
+    return raw
 
 
-def _history(model, points=11):
-    """The model's optional `history` list of numbers (e.g. the loss per step), at most `points` of them."""
+def _history(model):
+    """The model's optional `history` list of numbers (e.g. the loss per step), at most HISTORY_POINTS of them."""
     try:
         values = np.array([float(v) for v in getattr(model, "history", None) or []], dtype=np.float64)
     except (TypeError, ValueError):
         return np.zeros(0)
-    if len(values) > points:
-        values = values[np.unique(np.linspace(0, len(values) - 1, points).round().astype(int))]
+    if len(values) > HISTORY_POINTS:
+        values = values[np.unique(np.linspace(0, len(values) - 1, HISTORY_POINTS).round().astype(int))]
     return values
 
 
@@ -166,32 +115,32 @@ def _sync(device):
         torch.mps.synchronize()
 
 
-def train(module, in_features, n_classes, dataset, seed, device, model):
+def train(module, X_train, y_train, X_held, in_features, n_classes, seed, device, model):
     """Train a fresh model (`model`: "reference" = partner_model, "yours" = the learner's build_model)."""
     with _one_thread():
-        return _train(module, in_features, n_classes, dataset, seed, device, model)
+        return _train(module, X_train, y_train, X_held, in_features, n_classes, seed, device, model)
 
 
-def _train(module, in_features, n_classes, dataset, seed, device, model):
+def _train(module, X_train, y_train, X_held, in_features, n_classes, seed, device, model):
     target = target_device(device)
-    data = tuple(t.to(target) for t in make_dataset(dataset, in_features, n_classes, seed))
-    X, y = data[0], data[1]
+    X, y, X_held = (torch.from_numpy(a).to(target) for a in (X_train, y_train, X_held))
     torch.manual_seed(seed)
     build = module.build_model if model == "yours" else partner_model
     net = build(in_features, n_classes).to(target)
-    before = _scores(net, data)
-    X_saved, y_saved = X.clone(), y.clone()
+    before = _logits(net, X, X_held)
     started = time.perf_counter()
     returned = module.train(net, X, y)
     _sync(target)
     seconds = time.perf_counter() - started
-    eval_mode = not any(m.training for m in net.modules())
-    inputs_unchanged = X.device == target and torch.equal(X, X_saved) and torch.equal(y, y_saved)
     return {
         "returns_model": returned is net,
-        "eval_mode": eval_mode,
-        "inputs_unchanged": bool(inputs_unchanged),
-        **_verdict(before, _scores(net, data), n_classes),
+        "eval_mode": not any(m.training for m in net.modules()),
+        "target": target.type,
+        "X_device": X.device.type,
+        "X_after": X.cpu().numpy(),
+        "y_after": y.cpu().numpy(),
+        "logits_before": before,
+        "logits_after": _logits(net, X, X_held),
         "seconds": seconds,
         "history": _history(net),
     }

@@ -5,7 +5,8 @@ and the dlcert wheel itself, built from this source tree with `pip wheel --no-de
 not on a package index. `setup.sh` installs what a bare image lacks (`python3-venv`, `python3-pip`:
 Debian and Ubuntu ship `python3` without them), then, in a venv, exactly the torch version this
 bundle was built with (the CPU wheel unless asked for CUDA) and the wheel. Task visibility and the
-time budget per hand-in are passed to the autograder on its command line.
+time budget per hand-in are passed to the autograder on its command line. A class secret goes in as
+`secret`, a 0600 file that run_autograder passes by name (never by value).
 """
 from __future__ import annotations
 
@@ -42,6 +43,7 @@ PIP=/autograder/dlcert-venv/bin/pip
 "$PIP" install -q "torch=={torch_version}"{torch_index}
 "$PIP" install -q ./{wheel}
 /autograder/dlcert-venv/bin/python -c "import torch, grader; assert torch.__version__.split('+')[0] == '{torch_version}', torch.__version__"
+if [ -f secret ]; then chmod 600 secret; fi
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -53,6 +55,7 @@ PYTHON="${{DLCERT_PYTHON:-/autograder/dlcert-venv/bin/python}}"
 mkdir -p "$ROOT/results"
 exec "$PYTHON" -m grader.classroom.autograder --root "$ROOT" --seed {seed}{secret} --tasks {tasks}{options}
 """
+SECRET_NAME = "secret"
 
 
 class BundleError(Exception):
@@ -110,7 +113,7 @@ def setup_script(wheel: str, *, cuda: bool = False, torch_index: str | None = No
 
 def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | None = None, wheel: Path | None = None,
                  budget: float | None = DEFAULT_BUDGET, visibility: list[str] = (), cuda: bool = False,
-                 torch_index: str | None = None) -> Path:
+                 torch_index: str | None = None, allow_unconfined: bool = False) -> Path:
     from grader.classroom.reports import parse_visibility
 
     try:
@@ -120,14 +123,16 @@ def write_bundle(out: Path, *, targets: list[str], seed: int = 0, secret: str | 
     options = (f" --budget {float(budget):g}" if budget else "") + "".join(f" --visibility {shlex.quote(v)}" for v in visibility)
     with tempfile.TemporaryDirectory(prefix="dlcert-bundle-") as tmp:
         wheel = wheel or build_wheel(Path(tmp))
-        run = RUN_AUTOGRADER.format(seed=int(seed), secret=f" --secret {shlex.quote(secret)}" if secret else "",
-                                    tasks=" ".join(shlex.quote(t) for t in targets), options=options)
+        confinement = (f' --secret-file "$ROOT/source/{SECRET_NAME}"' if secret else "") + (" --allow-unconfined" if allow_unconfined else "")
+        run = RUN_AUTOGRADER.format(seed=int(seed), secret=confinement, tasks=" ".join(shlex.quote(t) for t in targets), options=options)
         setup = setup_script(wheel.name, cuda=cuda, torch_index=torch_index)
         out.parent.mkdir(parents=True, exist_ok=True)
+        files = [("setup.sh", setup, 0o755), ("run_autograder", run, 0o755)]
+        files += [(SECRET_NAME, secret + "\n", 0o600)] if secret else []
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
-            for name, text in (("setup.sh", setup), ("run_autograder", run)):
+            for name, text, mode in files:
                 info = zipfile.ZipInfo(name)
-                info.external_attr = (0o100755 << 16)
+                info.external_attr = (0o100000 | mode) << 16
                 info.compress_type = zipfile.ZIP_DEFLATED
                 bundle.writestr(info, text)
             bundle.write(wheel, wheel.name)

@@ -65,6 +65,7 @@ def grade_class(
     limits: Limits = Limits(),
     progress: Progress | None = None,
     layout: str = "auto",
+    allow_unconfined: bool = False,
 ) -> ClassRun:
     started = time.monotonic()
     if not secret and gradebook.keyed():
@@ -99,7 +100,8 @@ def grade_class(
             continue
         names[row.id] = sub.path.name
         jobs[row.id] = GradeJob(row.id, learner, str(sub.path), sub.kind, todo, learner_seed, device,
-                                str(course_root) if course_root else None, limits, sub.members)
+                                str(course_root) if course_root else None, limits, sub.members,
+                                allow_unconfined=allow_unconfined)
 
     seeds = {j.seed for j in jobs.values()}
     if jobs and len(seeds) <= 2:

@@ -18,6 +18,33 @@ GRADEBOOK_OPTION = click.option(
     show_default=True, help="The class gradebook (SQLite).")
 
 
+SECRET_OPTION = click.option(
+    "--secret", hidden=True, help="Refused: a command-line value is visible to every user of the machine.")
+SECRET_FILE_OPTION = click.option(
+    "--secret-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file whose first line is the secret that derives each learner's case seed as HMAC(secret, learner id) "
+         "(or set DLCERT_CLASS_SECRET).")
+ALLOW_UNCONFINED_OPTION = click.option(
+    "--allow-unconfined", is_flag=True,
+    help="Grade even where learner code cannot be confined (see `dlcert info`): only for code you trust.")
+
+
+def _refuse_argv_secret(secret: str | None) -> None:
+    if secret is not None:
+        raise click.UsageError("--secret on the command line is visible to every user of this machine (ps, /proc); "
+                               "put it in a file and pass --secret-file FILE, or set DLCERT_CLASS_SECRET")
+
+
+def _require_confinement(allow_unconfined: bool) -> None:
+    """Refuse (exit 1) to grade other people's code where it cannot be confined, unless allowed."""
+    from grader.classroom.grading import refusal
+    from grader.sandbox import local_confinement
+
+    confinement = local_confinement()
+    if not confinement.sufficient and not allow_unconfined:
+        raise click.ClickException(refusal(confinement))
+
+
 def _console():
     from rich.console import Console
 
@@ -51,8 +78,9 @@ def classroom() -> None:
 @click.option("--tasks", "-t", "targets", multiple=True, help="Modules or tasks to grade (repeatable; default: every task).")
 @click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="CSV of learners (id, name, email, submission).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: every core).")
-@click.option("--secret", envvar="DLCERT_CLASS_SECRET", help="Derive each learner's case seed as HMAC(secret, learner id).")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The case seed when no --secret is given.")
+@SECRET_OPTION
+@SECRET_FILE_OPTION
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The case seed when there is no secret.")
 @GRADEBOOK_OPTION
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the run's outcomes as JSON (outcomes.json) here.")
 @click.option("--regrade", is_flag=True, help="Grade everything again, even results the gradebook has.")
@@ -65,8 +93,9 @@ def classroom() -> None:
               show_default=True, help="Most MiB one hand-in may hold once extracted (.venv, .git, __pycache__, ... not counted).")
 @click.option("--max-files", type=click.IntRange(min=1), default=Limits.max_files, show_default=True,
               help="Most files one hand-in may hold (skipped tooling folders not counted).")
-def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regrade, executor, scheduler, device, layout,
-          max_mib, max_files) -> None:
+@ALLOW_UNCONFINED_OPTION
+def grade(submissions, targets, roster, jobs, secret, secret_file, seed, gradebook, out, regrade, executor, scheduler, device,
+          layout, max_mib, max_files, allow_unconfined) -> None:
     """Grade SUBMISSIONS: learner folders, .zip/.tar(.gz) archives, loose module .py files, or folders of them.
 
     Each is copied safely into a private temporary folder and graded in the sandbox; results go to the
@@ -78,12 +107,12 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
     Examples:
       dlcert class grade hand-ins/ --tasks neurons --jobs 8
       dlcert class grade moodle-download/ --roster grading-worksheet.csv
-      dlcert class grade hand-ins/ --secret "$SECRET" --roster roster.csv
+      dlcert class grade hand-ins/ --secret-file class.secret --roster roster.csv
       dlcert class grade hand-ins/ --scheduler tcp://head:8786
     """
     from grader.classroom import progress as progress_view
     from grader.classroom.classrun import ClassRunError, grade_class
-    from grader.classroom.grading import LocalExecutor
+    from grader.classroom.grading import LocalExecutor, class_secret
     from grader.classroom.roster import RosterError, load_roster
     from grader.course import CourseError
 
@@ -91,6 +120,9 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
         raise click.UsageError("--executor dask needs --scheduler ADDRESS")
     if executor == "local" and scheduler:
         raise click.UsageError("--scheduler is a Dask scheduler's address; drop it, or drop --executor local")
+    _refuse_argv_secret(secret)
+    if not scheduler:
+        _require_confinement(allow_unconfined)
     try:
         roster_data = load_roster(roster) if roster else None
     except RosterError as exc:
@@ -102,9 +134,9 @@ def grade(submissions, targets, roster, jobs, secret, seed, gradebook, out, regr
     limits = Limits(max_total_bytes=int(max_mib * 2**20), max_files=max_files)
     try:
         with progress_view.ClassProgress(console) as view:
-            run = grade_class(submissions, gradebook=book, targets=targets, roster=roster_data, secret=secret, seed=seed,
-                              regrade=regrade, executor=runner, device=device, progress=view.update, layout=layout,
-                              limits=limits)
+            run = grade_class(submissions, gradebook=book, targets=targets, roster=roster_data,
+                              secret=class_secret(secret_file), seed=seed, regrade=regrade, executor=runner, device=device,
+                              progress=view.update, layout=layout, limits=limits, allow_unconfined=allow_unconfined)
     except (CourseError, ClassRunError) as exc:
         raise click.UsageError(str(exc)) from exc
     except KeyboardInterrupt:
@@ -296,7 +328,8 @@ def feedback(out, targets, gradebook) -> None:
 @classroom.command("gradescope-bundle")
 @click.option("--tasks", "-t", "targets", multiple=True, help="The assignment's modules or tasks (default: every task).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The case seed.")
-@click.option("--secret", help="Per-learner seeds from HMAC(secret, the learner's Gradescope email); stored in the bundle.")
+@SECRET_OPTION
+@SECRET_FILE_OPTION
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-autograder.zip"), show_default=True)
 @click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this dlcert wheel instead of building one.")
 @click.option("--visibility", "visibility", multiple=True, metavar="[TARGET=]VISIBILITY",
@@ -306,9 +339,13 @@ def feedback(out, targets, gradebook) -> None:
               help="Seconds one hand-in may take in all; modules not started by then score 0 and say so (0: no budget).")
 @click.option("--cuda", is_flag=True, help="Install PyPI's CUDA build of torch instead of the CPU wheel (for a GPU image).")
 @click.option("--torch-index", metavar="URL", help="Install torch from this package index instead.")
-def gradescope_bundle(targets, seed, secret, out, wheel, visibility, budget, cuda, torch_index) -> None:
+@ALLOW_UNCONFINED_OPTION
+def gradescope_bundle(targets, seed, secret, secret_file, out, wheel, visibility, budget, cuda, torch_index, allow_unconfined) -> None:
     """Write Gradescope's autograder zip: setup.sh, run_autograder and the dlcert wheel. setup.sh pins the
     torch version this dlcert runs with and installs python3-venv and python3-pip where the image lacks them.
+
+    A secret (per-learner seeds from HMAC(secret, the learner's Gradescope email)) is stored in the
+    zip as a 0600 file that run_autograder reads, never on a command line.
 
     \b
     Examples:
@@ -316,12 +353,15 @@ def gradescope_bundle(targets, seed, secret, out, wheel, visibility, budget, cud
       dlcert class gradescope-bundle -t cnn --visibility after_published --visibility cnn.conv2d_backward=hidden
     """
     from grader.classroom.bundle import BundleError, write_bundle
+    from grader.classroom.grading import class_secret
     from grader.course import CourseError, load_course
 
+    _refuse_argv_secret(secret)
     try:
         load_course().select(list(targets))
-        path = write_bundle(out, targets=list(targets), seed=seed, secret=secret, wheel=wheel, visibility=list(visibility),
-                            budget=budget or None, cuda=cuda, torch_index=torch_index)
+        path = write_bundle(out, targets=list(targets), seed=seed, secret=class_secret(secret_file), wheel=wheel,
+                            visibility=list(visibility), budget=budget or None, cuda=cuda, torch_index=torch_index,
+                            allow_unconfined=allow_unconfined)
     except (BundleError, CourseError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"wrote {path}: upload it as the assignment's autograder (Ubuntu image, Python 3.10+)")

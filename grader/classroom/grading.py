@@ -1,9 +1,12 @@
 """Grade one submission (`grade_submission`), and many of them on local processes or a Dask cluster.
 
-`grade_submission` is the unit of work: copy the submission safely, find its module files, and run
-the same `grader.pipeline.grade` as `dlcert check`. It returns plain data, so it crosses process and
-machine boundaries unchanged. Each worker (process or Dask thread) keeps one warm `Sandbox` and one
-`ReferenceRunner`; the references' on-disk cache is shared by all of them.
+`grade_submission` is the unit of work: copy the submission safely, read its module files into
+memory and delete the copy, then run the same `grader.pipeline.grade` as `dlcert check` on the
+texts. It returns plain data, so it crosses process and machine boundaries unchanged. Each worker
+(process or Dask thread) keeps one warm `Sandbox` and one `ReferenceRunner`; the references'
+on-disk cache is shared by all of them. A job asks for confinement: a worker whose sandbox
+cannot confine learner code refuses it (unless the job allows that). A local worker that dies
+costs only the hand-in it was grading.
 """
 from __future__ import annotations
 
@@ -15,8 +18,6 @@ import tempfile
 import threading
 import time
 import traceback
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -36,6 +37,20 @@ def task_hash(task: Task) -> str:
     h.update(task.exercise.harness_path.read_bytes() if task.exercise.harness_path.is_file() else b"-")
     h.update(f"{task.exercise.spec.track}|{task.exercise.spec.memory_mb}|{task.time_limit}".encode())
     return h.hexdigest()[:24]
+
+
+SECRET_VARIABLE = "DLCERT_CLASS_SECRET"
+
+
+def class_secret(secret_file: Path | None) -> str | None:
+    """The class secret: the first line of `secret_file`, else $DLCERT_CLASS_SECRET, else None.
+
+    Never a command-line value: any user of the machine can read another's argv (ps, /proc).
+    """
+    if secret_file is not None:
+        lines = secret_file.read_text().splitlines()
+        return lines[0].strip() or None if lines else None
+    return os.environ.get(SECRET_VARIABLE) or None
 
 
 def derive_seed(secret: str | None, learner: str, default: int = 0) -> int:
@@ -63,6 +78,8 @@ class GradeJob:
     """For a hand-in of several loose files (kind `files`): see `intake.Submission.members`."""
     budget: float | None = None
     """Seconds this hand-in may take in all: once spent, the modules not yet graded are not started."""
+    allow_unconfined: bool = False
+    """Grade even where learner code cannot be confined (`--allow-unconfined`)."""
 
 
 @dataclass
@@ -141,34 +158,49 @@ def grade_submission(job: GradeJob) -> dict:
     """Grade one submission in a private temporary copy; never raises (a failure is an outcome)."""
     started = time.monotonic()
     worker = f"{os.uname().nodename}:{os.getpid()}"
-    scratch = Path(tempfile.mkdtemp(prefix="dlcert-class-"))
     try:
-        outcome = _grade_in(job, scratch / "submission")
+        outcome = _grade(job)
     except IntakeError as exc:
         outcome = Outcome(job.submission_id, exc.status, exc.message)
     except Exception as exc:  # a grader bug must not stop the class: this submission says why
         outcome = Outcome(job.submission_id, "crashed", f"the grader failed on this submission: {exc!r}\n{traceback.format_exc(limit=5)}")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     outcome.seconds = round(time.monotonic() - started, 3)
     outcome.worker = worker
     return outcome.to_dict()
 
 
-def _grade_in(job: GradeJob, copy: Path) -> Outcome:
-    from grader.pipeline import grade
+def read_submission(job: GradeJob, exercises) -> dict:
+    """The submission's module files, by exercise folder: (path inside it, `LearnerFile`). The copy made to
+    find them lives only while this runs, so no hand-in is left on disk, even if the worker is killed later."""
+    from grader.pipeline import read_learner_file
+
+    scratch = Path(tempfile.mkdtemp(prefix="dlcert-class-"))
+    try:
+        copy = scratch / "submission"
+        extract(Submission(job.learner, Path(job.path), job.kind, tuple(map(tuple, job.members))), copy, job.limits)
+        found = locate_modules(copy, exercises)
+        return {folder: (str(path.relative_to(copy)), read_learner_file(path)) for folder, path in found.items()}
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _grade(job: GradeJob) -> Outcome:
+    from grader.pipeline import LearnerFile, grade
 
     started = time.monotonic()
     course = load_course(Path(job.course_root) if job.course_root else None)
     tasks = course.select(job.tasks)
-    extract(Submission(job.learner, Path(job.path), job.kind, tuple(map(tuple, job.members))), copy, job.limits)
     exercises = [e for e in course.exercises if any(t.exercise.folder == e.folder for t in tasks)]
-    found = locate_modules(copy, exercises)
+    found = read_submission(job, exercises)
     if not found:
         wanted = ", ".join(f"{e.folder}/{e.module}.py" for e in exercises)
         raise IntakeError("empty", f"no module file found (looked for {wanted})")
     sandbox, references = _warm(job.device)
+    confinement = sandbox.confinement
+    if not confinement.sufficient and not job.allow_unconfined:
+        return Outcome(job.submission_id, "crashed", f"{refusal(confinement)} (on {os.uname().nodename})")
     by_task: dict[str, dict] = {}
+    notes: list[str] = []
     for exercise in exercises:  # a module at a time, so a time budget can stop between modules
         group = [t for t in tasks if t.exercise.folder == exercise.folder]
         if exercise.folder not in found:
@@ -176,13 +208,16 @@ def _grade_in(job: GradeJob, copy: Path) -> Outcome:
         elif job.budget is not None and time.monotonic() - started > job.budget:
             by_task.update((t.id, _over_budget(t, job.budget)) for t in group)
         else:
-            report = grade(group, lambda e: found[e.folder], seed=job.seed, device=job.device, sandbox=sandbox, references=references)
+            report = grade(group, lambda e: found[e.folder][1], seed=job.seed, device=job.device, sandbox=sandbox,
+                           references=references)
             by_task.update((r.task, r.to_dict()) for r in report.results)
+            notes += [n for n in report.notes if n not in notes]
     return Outcome(
         job.submission_id,
         "graded",
+        message="; ".join(notes),
         results=[by_task[t.id] for t in tasks],
-        modules={folder: str(path.relative_to(copy)) for folder, path in found.items()},
+        modules={folder: rel for folder, (rel, _) in found.items()},
     )
 
 
@@ -202,6 +237,13 @@ def _over_budget(task: Task, budget: float) -> dict:
     return TaskResult(task.id, "timeout", 0.0, task.spec.points, [Check("run", False, message)]).to_dict()
 
 
+def refusal(confinement) -> str:
+    """Why grading is refused where learner code cannot be confined, and what to do."""
+    missing = "; ".join(f"{m.name}: {m.by}" for m in confinement.mechanisms if not m.in_force)
+    return (f"learner code cannot be confined here ({missing}), so a hand-in could read other hand-ins or forge its "
+            f"grade; run where Linux namespaces or Landlock work (see `dlcert info`), or pass --allow-unconfined")
+
+
 def prewarm_references(course: Course, task_ids: list[str], seeds: set[int], device: str) -> None:
     """Compute (or confirm cached) every reference output once, before the workers start."""
     from grader.cases import build_cases
@@ -216,61 +258,90 @@ def prewarm_references(course: Course, task_ids: list[str], seeds: set[int], dev
 # --- executors ------------------------------------------------------------------------------------
 
 
-def _pool_initializer() -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-
-
 class LocalExecutor:
-    """Worker processes on this machine (spawned, so the parent's threads and state stay put)."""
+    """Worker processes on this machine (spawned, so the parent's threads and state stay put).
+
+    Each worker grades one submission at a time, so when one dies (killed, out of memory) the
+    executor knows which hand-in it was grading: that one is tried once more on a fresh worker and
+    then marked `crashed`; every other hand-in is graded as usual.
+    """
 
     name = "local"
+    TRIES = 2
 
     def __init__(self, jobs: int | None = None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
 
     def run(self, jobs: list[GradeJob]) -> Iterator[tuple[GradeJob, dict]]:
         import multiprocessing
+        from collections import deque
+        from multiprocessing.connection import wait as wait_for
 
-        pending = list(jobs)
-        restarts = 0
-        while pending:
-            context = multiprocessing.get_context("spawn")
-            pool = ProcessPoolExecutor(max_workers=min(self.jobs, len(pending)), mp_context=context, initializer=_pool_initializer)
-            futures: dict[Future, GradeJob] = {pool.submit(grade_submission, job): job for job in pending}
-            broken = interrupted = False
-            try:
-                not_done = set(futures)
-                while not_done:
-                    done, not_done = wait(not_done, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        job = futures[future]
-                        try:
-                            outcome = future.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            continue
-                        except Exception as exc:
-                            outcome = Outcome(job.submission_id, "crashed", f"the worker failed: {exc!r}").to_dict()
-                        pending.remove(job)
+        context = multiprocessing.get_context("spawn")
+        pending, tries = deque(jobs), {id(job): 0 for job in jobs}
+        workers: dict = {}  # connection -> [process, the job it grades or None]
+
+        def hire():
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_worker_loop, args=(theirs,), daemon=True)
+            process.start()
+            theirs.close()
+            workers[ours] = [process, None]
+
+        try:
+            for _ in range(min(self.jobs, len(pending))):
+                hire()
+            while pending or any(job is not None for _, job in workers.values()):
+                for conn, slot in workers.items():
+                    if slot[1] is None and pending:
+                        slot[1] = pending.popleft()
+                        conn.send(slot[1])
+                ready = wait_for([*workers, *(process.sentinel for process, _ in workers.values())])
+                for conn in [c for c in workers if c in ready or workers[c][0].sentinel in ready]:
+                    process, job = workers[conn]
+                    try:
+                        outcome = conn.recv() if conn in ready else None
+                    except (EOFError, OSError):
+                        outcome = None
+                    if outcome is not None:
+                        workers[conn][1] = None
                         yield job, outcome
-                    if broken:
-                        break
-            except BaseException:  # Ctrl-C or the consumer stopped: finished results are already recorded
-                interrupted = True
-                raise
-            finally:
-                if interrupted:  # do not wait for in-flight submissions (a hang takes its whole time limit)
-                    for process in list((getattr(pool, "_processes", None) or {}).values()):
-                        process.terminate()
-                pool.shutdown(wait=not (broken or interrupted), cancel_futures=True)
-            if broken:
-                restarts += 1
-                if restarts > 3:
-                    for job in pending:
-                        yield job, Outcome(job.submission_id, "crashed", "a grading worker died repeatedly").to_dict()
-                    return
+                        continue
+                    del workers[conn]  # the worker died: its hand-in alone pays
+                    process.join()
+                    if job is not None:
+                        tries[id(job)] += 1
+                        if tries[id(job)] < self.TRIES:
+                            pending.appendleft(job)
+                        else:
+                            yield job, Outcome(job.submission_id, "crashed", "the grading worker died while grading this "
+                                                                             f"hand-in, {self.TRIES} times").to_dict()
+                    if pending and len(workers) < self.jobs:
+                        hire()
+        finally:  # done, Ctrl-C or the consumer stopped: finished results are already recorded
+            for conn, (process, _) in workers.items():
+                if process.is_alive():
+                    process.terminate()
+                conn.close()
+            for process, _ in workers.values():
+                process.join()
+
+
+def _worker_loop(conn) -> None:
+    """A local worker: grade each job sent, until told to stop or the parent is gone."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        while True:
+            job = conn.recv()
+            if job is None:
+                return
+            conn.send(grade_submission(job))
+    except (EOFError, OSError):
+        return
+    finally:
+        close_warm()
 
 
 class DaskExecutor:

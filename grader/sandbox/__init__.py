@@ -1,26 +1,56 @@
-"""The sandbox: the only place that spawns processes, and the only place learner code runs.
+"""The sandbox: the only place that starts processes, and the only place learner code runs.
 
-`Sandbox.run` sends one module's job to a warm supervisor process (see `supervisor.py`), reads the
-child's events with a deadline per task, and turns whatever happens (a hang, a crash, an early
-exit, a killed supervisor) into a `TaskRun` for that task, then restarts for the tasks left.
+`Sandbox.run(job)` runs one module's tasks in a job: it creates three pipes (the job's data in,
+events out, printed output out), hands the job's ends to a warm supervisor (`supervisor.py`) that
+starts the confined learner process (`confine.py`), writes the job, and reads the events with a
+deadline per task that only it keeps. Every frame is checked against the tasks it expects (a
+forged, repeated or out-of-order event ends the job and costs its task); whatever happens (a hang,
+a crash, a kill, a protocol violation) becomes a `TaskRun`, and the tasks left run in a new job.
+`Sandbox.cancel()` (from any thread) stops a run that is still going; `Sandbox.confinement` says
+what is in force (see `probe.py`).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import selectors
-import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from grader import wire
+from grader.sandbox.channel import Channel
+from grader.sandbox.confine import PASSED_THROUGH, Caps
+from grader.sandbox.probe import Confinement
 
 SLACK_SECONDS = 5.0
-OUTPUT_TAIL_BYTES = 4000
+OUTPUT_KEEP_BYTES = 2000
+"""Printed output kept per task: this much of its start and of its end."""
+MAX_TASK_BYTES = 128 * 2**20
+"""Event bytes one task may send in all (its cases' outputs and inputs)."""
+SCRATCH_MB = 64
+START_SECONDS = 60.0
+KILL_SECONDS = 10.0
+SUPERVISOR_ENV = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "OMP_NUM_THREADS": "1",
+                  "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "NUMEXPR_NUM_THREADS": "1",
+                  "VECLIB_MAXIMUM_THREADS": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+"""The supervisor's whole environment (and so every job's initial one): never the grader's."""
+_BOOT = ("import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
+         "from grader.sandbox.supervisor import main; main(json.loads(sys.argv[2]))")
+
+
+class Cancelled(Exception):
+    """`Sandbox.cancel()` stopped the run."""
+
+
+class SandboxError(Exception):
+    """The supervisor could not be started."""
 
 
 @dataclass
@@ -45,108 +75,291 @@ class TaskRun:
     cases: list[CaseRun] = field(default_factory=list)
     message: str | None = None
     output: str = ""
+    """What it printed: all of it, or its first and last `OUTPUT_KEEP_BYTES` with a note between."""
+    output_bytes: int = 0
 
 
 @dataclass
 class TaskJob:
     name: str
     time_limit: float
-    cases: list[dict]
-    """Each {"name", "args" (wire-encoded), "stable"}."""
+    cases: list[tuple[str, dict]]
+    """(case name, the arguments the learner process gets), in order."""
 
 
 @dataclass
 class ModuleJob:
-    """One learner module and the tasks to run in it."""
+    """One learner module (its source, never a path) and the tasks to run in it."""
 
-    module_file: Path
     module_name: str
+    file: str
+    """The name the learner's file goes by in tracebacks."""
+    source: str
     track: str
     memory_mb: int
     tasks: list[TaskJob]
-    exchange_dir: Path
-    harness_file: Path | None = None
+    harness: str | None = None
+    """The source of the exercise's harness (drivers only: it decides nothing)."""
 
 
-def encode_args(args: dict, exchange_dir: Path, prefix: str) -> str:
-    return wire.encode(args, str(exchange_dir), prefix)
+# --- the supervisor -------------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=1)
+def local_confinement() -> Confinement:
+    """What is in force on this machine (a supervisor is started once per process to find out)."""
+    with Sandbox() as sandbox:
+        return sandbox.confinement
+
+
+
+def hidden_paths() -> list[str]:
+    """Paths that must never show inside a job, even where they lie within a folder that does."""
+    from grader.references import cache_dir, data_dir
+
+    import tempfile
+
+    return [str(cache_dir()), str(data_dir()), os.path.expanduser("~"), os.getcwd(), tempfile.gettempdir()]
+
+
+def _import_path() -> list[str]:
+    """The supervisor's sys.path: dlcert's own folder first, then the grader's, never the current folder."""
+    here = str(Path(__file__).resolve().parents[2])
+    cwd = os.getcwd()
+    paths = [here] + [os.path.abspath(p) for p in sys.path if p and os.path.abspath(p) != cwd and os.path.exists(p)]
+    return list(dict.fromkeys(paths))
 
 
 class _Supervisor:
-    """A running `grader.sandbox.supervisor` process in its own session."""
+    """A running `grader.sandbox.supervisor` in its own session, over a unix socket."""
 
-    def __init__(self) -> None:
-        env = dict(os.environ)
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env.setdefault(var, "1")
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.sandbox.supervisor"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-            env=env,
-            cwd="/",  # not the learner's folder: nothing there may shadow a module the supervisor imports
-        )
-        self.buffer = b""
-        self.child_pid: int | None = None
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.proc.stdout, selectors.EVENT_READ)
+    def __init__(self, confine: bool) -> None:
+        import tempfile
 
-    def send(self, job: dict) -> bool:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = dict(SUPERVISOR_ENV)
+        env.update({k: os.environ[k] for k in PASSED_THROUGH if k in os.environ})
+        config = {"hidden": hidden_paths(), "temp": tempfile.gettempdir(), "confine": confine}
         try:
-            self.proc.stdin.write((json.dumps(job) + "\n").encode())
-            self.proc.stdin.flush()
+            self.proc = subprocess.Popen(
+                [sys.executable, "-I", "-c", _BOOT, json.dumps(_import_path()), json.dumps(config)],
+                stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True, env=env, cwd="/",
+            )
+        finally:
+            theirs.close()
+        self.channel = Channel(ours)
+        ready = self.receive(time.monotonic() + START_SECONDS)
+        if not ready or ready.get("e") != "ready":
+            self.close()
+            raise SandboxError("the sandbox supervisor did not start")
+        self.caps = Caps(**ready["caps"])
+
+    def receive(self, deadline: float) -> dict | None:
+        """The next message; None at EOF or when `deadline` passes."""
+        return self.channel.receive(max(0.0, deadline - time.monotonic()))[0]
+
+    def start_job(self, spec: dict, fds: list[int]) -> bool:
+        try:
+            self.channel.send({"run": spec}, fds)
             return True
-        except (BrokenPipeError, OSError):
+        except OSError:
             return False
 
-    def next_event(self, deadline: float) -> dict | None | str:
-        """The next event; "timeout" when the deadline passes, None when the pipe closed."""
-        while b"\n" not in self.buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not self.selector.select(timeout=left):
-                return "timeout"
-            chunk = os.read(self.proc.stdout.fileno(), 65536)
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, self.buffer = self.buffer.split(b"\n", 1)
+    def kill_job(self, why: str) -> None:
         try:
-            event = json.loads(line)
-        except ValueError:
-            return {"e": "garbage"}
-        if not isinstance(event, dict):
-            return {"e": "garbage"}
-        if event.get("e") == "forked":
-            self.child_pid = event.get("pid") if isinstance(event.get("pid"), int) else None
-        return event
+            self.channel.send({"kill": why})
+        except OSError:
+            pass
 
-    def kill(self) -> None:
-        for target in (self.child_pid, -self.proc.pid):
-            if target:
-                try:
-                    os.kill(target, signal.SIGKILL) if target > 0 else os.killpg(-target, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-        self.proc.wait()
-        self.selector.close()
-        for pipe in (self.proc.stdin, self.proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        """EOF on its socket: it kills any job and exits; a supervisor that does not is killed."""
+        self.channel.close()
+        try:
+            self.proc.wait(timeout=KILL_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# --- output ---------------------------------------------------------------------------------------
+
+
+class _Capture:
+    """The first and last bytes of one task's output, and how many there were."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def add(self, data: bytes) -> None:
+        self.total += len(data)
+        room = OUTPUT_KEEP_BYTES - len(self.head)
+        if room > 0:
+            self.head += data[:room]
+            data = data[room:]
+        if data:
+            self.tail += data
+            del self.tail[: max(0, len(self.tail) - OUTPUT_KEEP_BYTES)]
+
+    def text(self) -> str:
+        cut = self.total - len(self.head) - len(self.tail)
+        middle = f"\n[... {cut} bytes of output cut ...]\n" if cut > 0 else ""
+        return self.head.decode("utf-8", "replace") + middle + self.tail.decode("utf-8", "replace")
+
+
+class _Output:
+    """The job's printed output, cut at the markers the child writes before each start and end event."""
+
+    def __init__(self, marker: bytes):
+        self.marker = marker
+        self.segments = [_Capture()]
+        self.carry = b""
+
+    def add(self, data: bytes) -> None:
+        data = self.carry + data
+        while True:
+            at = data.find(self.marker)
+            if at < 0:
+                break
+            self.segments[-1].add(data[:at])
+            self.segments.append(_Capture())
+            data = data[at + len(self.marker) :]
+        keep = len(self.marker) - 1
+        self.segments[-1].add(data[: max(0, len(data) - keep)])
+        self.carry = data[max(0, len(data) - keep) :]
+
+    def flush(self) -> None:
+        self.segments[-1].add(self.carry)
+        self.carry = b""
+
+    def taken(self, first: int, last: int) -> _Capture:
+        """Segments first..last (by marker number) as one capture."""
+        joined = _Capture()
+        for capture in self.segments[first : last + 1]:
+            joined.add(bytes(capture.head))
+            joined.total += capture.total - len(capture.head) - len(capture.tail)
+            joined.add(bytes(capture.tail))
+        return joined
+
+
+# --- the protocol ---------------------------------------------------------------------------------
+
+
+class _Violation(Exception):
+    pass
+
+
+class _Attempt:
+    """What one job is expected to send, task by task; frames that do not fit are violations."""
+
+    def __init__(self, tasks: list[TaskJob], now: float, run_deadline: float):
+        self.tasks = tasks
+        self.run_deadline = run_deadline
+        self.results: dict[str, TaskRun] = {}
+        self.index = 0
+        self.current: TaskRun | None = None
+        self.phase = "importing"
+        self.boundaries = 0
+        self.segment_start = 0
+        self.task_bytes = 0
+        self.finished = False
+        self.set_deadline(now, tasks[0].time_limit + SLACK_SECONDS)
+
+    def set_deadline(self, now: float, seconds: float) -> None:
+        self.deadline = min(now + seconds, self.run_deadline)
+
+    @property
+    def expected(self) -> TaskJob | None:
+        return self.tasks[self.index] if self.index < len(self.tasks) else None
+
+    def on_frame(self, event: Any, size: int, now: float) -> None:
+        if not isinstance(event, dict) or not isinstance(event.get("e"), str):
+            raise _Violation("sent something that is not an event")
+        kind = event["e"]
+        if self.phase == "in_task":
+            self.task_bytes += size
+            if self.task_bytes > MAX_TASK_BYTES:
+                raise _Violation(f"sent more than {MAX_TASK_BYTES // 2**20} MiB of results for one task")
+        if self.phase == "importing" and kind == "imported":
+            self.phase = "between"
+            self.set_deadline(now, SLACK_SECONDS)
+        elif self.phase == "importing" and kind == "import_error":
+            message = event.get("message") if isinstance(event.get("message"), str) else "(no message)"
+            for task in self.tasks:
+                self.results[task.name] = TaskRun(task.name, "error", message="the module failed to import:\n" + message[:4000])
+            self.phase, self.finished = "over", True
+        elif self.phase == "between" and kind == "start" and self.expected and event.get("task") == self.expected.name:
+            self.boundaries += 1
+            self.current, self.task_bytes, self.phase = TaskRun(self.expected.name, "ran"), 0, "in_task"
+            self.set_deadline(now, self.expected.time_limit)
+        elif self.phase == "between" and kind == "done" and self.expected is None:
+            self.phase, self.finished = "over", True
+        elif self.phase == "in_task" and kind == "case":
+            self.current.cases.append(self._case(event))
+        elif self.phase == "in_task" and kind == "missing" and not self.current.cases and self.current.status == "ran":
+            self.current.status = "missing"
+        elif self.phase == "in_task" and kind == "end" and event.get("task") == self.current.task:
+            self.boundaries += 1
+            self.results[self.current.task] = self.current
+            self.current, self.phase = None, "between"
+            self.index += 1
+            self.set_deadline(now, SLACK_SECONDS)
+        else:
+            raise _Violation(f"sent an unexpected {kind!r} event")
+
+    def _case(self, event: dict) -> CaseRun:
+        task, done = self.expected, self.current.cases
+        if self.current.status != "ran" or (done and done[-1].not_implemented) or len(done) >= len(task.cases):
+            raise _Violation("sent a case after its task's last")
+        name = task.cases[len(done)][0]
+        if event.get("case") != name:
+            raise _Violation(f"sent case {str(event.get('case'))[:40]!r} where {name!r} was next")
+        error, seconds, warnings = event.get("error"), event.get("seconds"), event.get("warnings")
+        return CaseRun(
+            case=name,
+            outputs=event.get("outputs"),
+            inputs_after=event.get("inputs_after"),
+            error=error[:4000] if isinstance(error, str) else None,
+            not_implemented=event.get("not_implemented") is True,
+            warnings=[w[:300] for w in warnings[:5] if isinstance(w, str)] if isinstance(warnings, list) else [],
+            seconds=float(seconds) if isinstance(seconds, (int, float)) and 0 <= seconds < 1e6 else 0.0,
+        )
+
+    def blame(self, status: str, message: str) -> None:
+        """The job ended early: the task that was running (or about to) gets `status`; importing, all do."""
+        if self.phase == "importing":
+            for task in self.tasks:
+                self.results.setdefault(task.name, TaskRun(task.name, status, message=message))
+        elif self.current is not None:
+            self.current.status, self.current.message, self.current.cases = status, message, []
+            self.results[self.current.task] = self.current
+        elif self.expected is not None:
+            self.results[self.expected.name] = TaskRun(self.expected.name, "error", message=message)
+        self.phase, self.finished = "over", True
+
+
+# --- the sandbox ----------------------------------------------------------------------------------
 
 
 class Sandbox:
-    """A reusable sandbox (one warm supervisor); use as a context manager."""
+    """A reusable sandbox (one warm supervisor); use as a context manager.
 
-    def __init__(self) -> None:
+    `confine=False` runs jobs as plain forks with resource limits only (what a machine without any
+    mechanism gets): for measuring what confinement costs, never for grading other people's code.
+    """
+
+    def __init__(self, confine: bool = True) -> None:
+        self._confine = confine
         self._supervisor: _Supervisor | None = None
-        self.notes: set[str] = set()
-        """What the sandbox could not do as asked (e.g. drop root), reported with the results."""
+        self._lock = threading.Lock()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        self._cancelled = False
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -154,137 +367,250 @@ class Sandbox:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def close(self) -> None:
-        if self._supervisor:
-            self._supervisor.kill()
-            self._supervisor = None
+    @property
+    def confinement(self) -> Confinement:
+        return Confinement(self._ensure().caps)
 
-    def _restart(self) -> _Supervisor:
-        self.close()
-        self._supervisor = _Supervisor()
-        return self._supervisor
+    def close(self) -> None:
+        with self._lock:
+            if self._supervisor:
+                self._supervisor.close()
+                self._supervisor = None
+
+    def cancel(self) -> None:
+        """Stop the run in progress, from any thread: it raises `Cancelled` (a later run is not affected)."""
+        self._cancelled = True
+        try:
+            os.write(self._wake_w, b"x")
+        except OSError:
+            pass
+
+    def _ensure(self) -> _Supervisor:
+        with self._lock:
+            if self._supervisor is None or not self._supervisor.alive():
+                if self._supervisor:
+                    self._supervisor.close()
+                self._supervisor = _Supervisor(self._confine)
+            return self._supervisor
 
     def run(self, job: ModuleJob) -> dict[str, TaskRun]:
         """Run every task of `job`; whatever learner code does, each task gets a `TaskRun`."""
+        self._cancelled = False
+        _drain(self._wake_r)
+        started = time.monotonic()
+        run_deadline = started + sum(t.time_limit for t in job.tasks) + SLACK_SECONDS * (2 + len(job.tasks))
         results: dict[str, TaskRun] = {}
-        attempt = 0
         while len(results) < len(job.tasks):
             remaining = [t for t in job.tasks if t.name not in results]
-            attempt += 1
-            got = self._run_once(job, remaining, job.exchange_dir / f"output-{attempt}.txt")
-            if not got:  # the process died between tasks: blame the next one so the loop ends
+            if time.monotonic() >= run_deadline:
+                for task in remaining:
+                    results[task.name] = TaskRun(task.name, "timeout", message="the module's run as a whole took too long")
+                break
+            got = self._run_once(job, remaining, run_deadline)
+            if not got:  # the job died between tasks: blame the next one so the loop ends
                 first = remaining[0].name
                 got = {first: TaskRun(first, "error", message="the sandbox stopped before this task could run")}
             results.update(got)
         return {t.name: results[t.name] for t in job.tasks}
 
-    def _run_once(self, job: ModuleJob, tasks: list[TaskJob], output_file: Path) -> dict[str, TaskRun]:
-        supervisor = self._supervisor if self._supervisor and self._supervisor.proc.poll() is None else self._restart()
-        supervisor.child_pid = None
-        limits = {t.name: t.time_limit for t in tasks}
+    def _run_once(self, job: ModuleJob, tasks: list[TaskJob], run_deadline: float) -> dict[str, TaskRun]:
+        supervisor = self._ensure()
+        marker = b"\x1e" + os.urandom(12).hex().encode() + b"\x1e"
         payload = {
-            "module_file": str(job.module_file),
-            "module_name": job.module_name,
-            "track": job.track,
-            "memory_mb": job.memory_mb,
-            "harness_file": str(job.harness_file) if job.harness_file else None,
-            "exchange_dir": str(job.exchange_dir),
-            "output_file": str(output_file),
-            "cpu_seconds": int(sum(limits.values()) + 2 * SLACK_SECONDS),
-            "tasks": [{"task": t.name, "time_limit": t.time_limit, "cases": t.cases} for t in tasks],
+            "module": job.module_name, "file": job.file, "source": job.source, "track": job.track,
+            "harness": job.harness, "marker": marker.decode(), "reap": supervisor.caps.can_end_job_processes,
+            "tasks": [{"task": t.name, "cases": [{"name": n, "args": a} for n, a in t.cases]} for t in tasks],
         }
-        if not supervisor.send(payload):
-            supervisor = self._restart()
-            supervisor.send(payload)
-        results: dict[str, TaskRun] = {}
-        current: TaskRun | None = None
-        imported = False
-        deadline = time.monotonic() + tasks[0].time_limit + SLACK_SECONDS
-
-        def output() -> str:
-            return _tail(output_file)
-
-        def finish_rest(status: str, message: str) -> dict[str, TaskRun]:
-            for t in tasks:
-                results.setdefault(t.name, TaskRun(t.name, status, message=message, output=output()))
-            return results
-
-        while True:
-            event = supervisor.next_event(deadline)
-            if event == "timeout" or event is None:
+        data = memoryview(wire.frame(wire.encode(payload)))
+        spec = {"track": job.track, "memory_mb": job.memory_mb, "scratch_mb": SCRATCH_MB,
+                "cpu_seconds": int(sum(t.time_limit for t in tasks) + 2 * SLACK_SECONDS)}
+        job_r, job_w = os.pipe()
+        events_r, events_w = os.pipe()
+        output_r, output_w = os.pipe()
+        try:
+            if not supervisor.start_job(spec, [job_r, events_w, output_w]):
                 self.close()
-                if len(results) == len(tasks):
-                    return results
-                if not imported:
-                    what = f"did not finish importing within {tasks[0].time_limit:g} s" if event else "was killed while importing"
-                    return finish_rest("timeout" if event else "error", f"the module {what}")
-                if current is None:
-                    return results  # between tasks: run the rest again
-                limit = limits[current.task]
-                current.status = "timeout" if event else "error"
-                current.message = (
-                    f"did not finish within {limit:g} s (an infinite loop, or far too slow?)"
-                    if event
-                    else "the sandbox was killed while this task ran (did the code signal its parent?)"
-                )
-                current.output = output()
-                results[current.task] = current
-                return results
-            kind = event.get("e")
-            if kind == "note":
-                self.notes.add(str(event.get("message"))[:300])
-            elif kind == "imported":
-                imported = True
-                deadline = time.monotonic() + tasks[0].time_limit + SLACK_SECONDS
-            elif kind == "import_error":
-                finish_rest("error", "the module failed to import:\n" + str(event.get("message")))
-                imported = True  # every task has its result; wait for the exit so no event is left over
-            elif kind == "start" and event.get("task") in limits:
-                current = TaskRun(event["task"], "ran")
-                deadline = time.monotonic() + limits[current.task]
-            elif kind == "case" and current is not None:
-                current.cases.append(_case_run(event, job.exchange_dir))
-            elif kind == "missing" and current is not None:
-                current.status = "missing"
-            elif kind == "end" and current is not None:
-                current.output = output()
-                results[current.task] = current
-                current = None
-                deadline = time.monotonic() + SLACK_SECONDS + (tasks[0].time_limit if not results else 0)
-            elif kind == "exit":
-                code = event.get("signal") or f"exit code {event.get('code')}"
-                why = event.get("killed_for") or f"the process ended ({code})"
-                if not imported:
-                    return finish_rest("error", f"the module could not be run: {why}")
-                if current is not None:
-                    current.status, current.message, current.output = "error", f"{why} while this task ran", output()
-                    results[current.task] = current
-                return results
+                return {}
+        finally:
+            for fd in (job_r, events_w, output_w):
+                os.close(fd)
+        try:
+            return self._follow(supervisor, tasks, run_deadline, data, job_w, events_r, output_r, marker)
+        finally:
+            for fd in (job_w, events_r, output_r):  # exactly once: another thread may reuse the number at once
+                os.close(fd)
+
+    def _follow(self, supervisor, tasks, run_deadline, data, job_w, events_r, output_r, marker) -> dict[str, TaskRun]:
+        """Write the job, read its events and output until the job has ended, and judge the protocol."""
+        for fd in (job_w, events_r, output_r):
+            os.set_blocking(fd, False)
+        attempt = _Attempt(tasks, time.monotonic(), run_deadline)
+        output, frames = _Output(marker), wire.FrameReader()
+        selector = selectors.DefaultSelector()
+        selector.register(job_w, selectors.EVENT_WRITE)
+        selector.register(events_r, selectors.EVENT_READ)
+        selector.register(output_r, selectors.EVENT_READ)
+        selector.register(supervisor.channel.fileno(), selectors.EVENT_READ)
+        selector.register(self._wake_r, selectors.EVENT_READ)
+        exit_info, killing, open_fds = None, None, {events_r, output_r}
+
+        def kill(status: str, message: str) -> None:
+            nonlocal killing
+            if killing is None:
+                killing = (status, message)
+                attempt.blame(status, message)
+                supervisor.kill_job(message)
+
+        try:
+            while exit_info is None or open_fds:
+                now = time.monotonic()
+                if exit_info is None and killing is None and now >= attempt.deadline:
+                    kill(*self._timeout(attempt))
+                wait = (attempt.deadline if killing is None else now + KILL_SECONDS) - now
+                if exit_info is not None:
+                    wait = 0.05
+                ready = selector.select(timeout=max(0.0, wait))
+                if exit_info is None and killing is not None and not ready and time.monotonic() - now >= KILL_SECONDS:
+                    self.close()  # a supervisor that does not answer a kill is ended with its jobs
+                    return attempt.results
+                if not ready and exit_info is not None:
+                    break
+                for key, _ in ready:
+                    fd = key.fd
+                    if fd == job_w:
+                        data = self._write_some(job_w, data, selector)
+                    elif fd == self._wake_r:
+                        _drain(self._wake_r)
+                        if self._cancelled:
+                            supervisor.kill_job("cancelled")
+                            self._await_exit(supervisor)
+                            raise Cancelled()
+                    elif fd == supervisor.channel.fileno():
+                        exit_info = supervisor.receive(time.monotonic() + KILL_SECONDS)
+                        selector.unregister(fd)
+                        if exit_info is None:  # the supervisor itself died
+                            self.close()
+                            exit_info = {"killed_for": "the sandbox was killed"}
+                    elif fd == output_r:
+                        if not _read_into(output_r, output.add):
+                            selector.unregister(output_r)
+                            open_fds.discard(output_r)
+                    elif fd == events_r:
+                        chunk = _read_chunk(events_r)
+                        if chunk is None:
+                            continue
+                        if not chunk:
+                            selector.unregister(events_r)
+                            open_fds.discard(events_r)
+                            continue
+                        if killing is None:
+                            try:
+                                for raw in frames.feed(chunk):
+                                    self._frame(attempt, raw, output, output_r)
+                            except (_Violation, wire.WireError) as exc:
+                                kill("error", f"the sandbox protocol was broken: the code {exc}"
+                                     if isinstance(exc, _Violation) else f"the sandbox protocol was broken: {exc}")
+        finally:
+            selector.close()
+        output.flush()
+        self._finish(attempt, exit_info or {}, output)
+        return attempt.results
+
+    @staticmethod
+    def _write_some(fd: int, data: memoryview, selector) -> memoryview:
+        try:
+            sent = os.write(fd, data[: 1 << 16])
+        except BlockingIOError:
+            return data
+        except OSError:  # the job closed its end (it died): nothing more to send
+            sent = len(data)
+        data = data[sent:]
+        if not data:  # the job reads exactly one frame: no EOF needed (the fd is closed once, by _run_once)
+            selector.unregister(fd)
+        return data
+
+    @staticmethod
+    def _timeout(attempt: _Attempt) -> tuple[str, str]:
+        if attempt.phase == "importing":
+            return "timeout", f"the module did not finish importing within {attempt.tasks[0].time_limit:g} s"
+        if attempt.phase == "in_task":
+            limit = attempt.expected.time_limit
+            return "timeout", f"did not finish within {limit:g} s (an infinite loop, or far too slow?)"
+        return "error", "the sandbox stopped before this task could run"
+
+    def _frame(self, attempt: _Attempt, raw: bytes, output: _Output, output_r: int) -> None:
+        event = wire.decode(raw)
+        before = attempt.boundaries
+        attempt.on_frame(event, len(raw), time.monotonic())
+        if attempt.boundaries == before:
+            return
+        _catch_up(output, output_r, attempt.boundaries)
+        if attempt.phase == "in_task":  # a start: its output begins after its marker
+            return
+        run = attempt.results[attempt.tasks[attempt.index - 1].name]
+        first = attempt.segment_start
+        captured = output.taken(first, attempt.boundaries - 1)
+        run.output, run.output_bytes = captured.text(), captured.total
+        attempt.segment_start = attempt.boundaries
+
+    def _finish(self, attempt: _Attempt, exit_info: dict, output: _Output) -> None:
+        if exit_info.get("setup_error"):
+            message = "the sandbox could not be set up: " + str(exit_info["setup_error"])
+            attempt.phase = "importing"
+            attempt.blame("error", message)
+        elif not attempt.finished:
+            why = exit_info.get("killed_for") or _ended(exit_info)
+            attempt.blame("error", f"{why} while this task ran" if attempt.phase == "in_task"
+                          else f"the module could not be run: {why}" if attempt.phase == "importing" else why)
+        rest = output.taken(attempt.segment_start, len(output.segments) - 1)
+        for run in attempt.results.values():
+            if not run.output and run.status in ("error", "timeout"):
+                run.output, run.output_bytes = rest.text(), rest.total
+
+    def _await_exit(self, supervisor: _Supervisor) -> None:
+        if supervisor.receive(time.monotonic() + KILL_SECONDS) is None:
+            self.close()
 
 
-def _case_run(event: dict, exchange: Path) -> CaseRun:
-    def value(key: str) -> Any:
-        text = event.get(key)
-        return wire.decode(text, exchange) if isinstance(text, str) else wire.Rejected("nothing")
-
-    return CaseRun(
-        case=str(event.get("case")),
-        outputs=value("outputs"),
-        inputs_after=value("inputs_after"),
-        error=event.get("error") if isinstance(event.get("error"), str) else None,
-        not_implemented=bool(event.get("not_implemented")),
-        warnings=[str(w) for w in event.get("warnings") or []][:5],
-        seconds=float(event.get("seconds") or 0.0),
-    )
+def _ended(exit_info: dict) -> str:
+    if exit_info.get("signal"):
+        return f"the process ended ({exit_info['signal']})"
+    return f"the process ended (exit code {exit_info.get('code')})"
 
 
-def _tail(path: Path) -> str:
+def _drain(fd: int) -> None:
+    os.set_blocking(fd, False)
     try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            size = handle.tell()
-            handle.seek(max(0, size - OUTPUT_TAIL_BYTES))
-            text = handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return ("[... earlier output cut ...]\n" if size > OUTPUT_TAIL_BYTES else "") + text
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
+
+
+def _read_chunk(fd: int) -> bytes | None:
+    """Up to 1 MiB from `fd`; b"" at EOF, None when nothing is there yet."""
+    try:
+        return os.read(fd, 1 << 20)
+    except BlockingIOError:
+        return None
+
+
+def _read_into(fd: int, sink) -> bool:
+    """Everything `fd` has now, into `sink`; False at EOF."""
+    while True:
+        chunk = _read_chunk(fd)
+        if chunk is None:
+            return True
+        if not chunk:
+            return False
+        sink(chunk)
+
+
+def _catch_up(output: _Output, fd: int, markers: int, seconds: float = 0.5) -> None:
+    """Read output until `markers` markers were seen: each was written before its event was sent."""
+    deadline = time.monotonic() + seconds
+    while len(output.segments) - 1 < markers and time.monotonic() < deadline:
+        if not _read_into(fd, output.add):
+            return
+        if len(output.segments) - 1 < markers:
+            time.sleep(0.001)

@@ -1,149 +1,174 @@
-"""The sandbox supervisor: a small process between the grader and learner code.
+"""The sandbox supervisor: a small process between the grader and every job it runs.
 
-It reads one job per line on stdin, forks a child per job (NumPy is already imported, so a fork is
-cheap: the warm worker), applies the limits, waits, and writes the child's exit on stdout. Learner
-code's parent is this process, never the grader, and it runs in its own session.
+Exec'd by `Sandbox` with a fixed minimal environment (never the grader's: a job's
+/proc/self/environ is this one), it imports NumPy once so every job starts warm, finds what the
+kernel allows with a trial job (`probe.find_caps`), and reports that. Then, for each message on
+its socket (its stdin), it starts a job with the three pipe ends the grader sent along
+(`confine.start`), sums the memory of every process of the job and kills it past its budget,
+kills it when the grader says so, and reports how it ended. When the socket reaches EOF (the grader
+ended, even by kill -9) it kills the job in flight and exits. It never sees a job's data, which
+goes from the grader straight to the learner process, so no job can find another's in memory.
 """
 from __future__ import annotations
 
-import json
 import os
-import resource
+import select
+import shutil
 import signal
+import socket
 import sys
 import time
 
-import numpy  # noqa: F401  (imported once here so every forked child starts warm)
+import numpy  # noqa: F401  (imported once here so every job starts warm)
 
-from grader.sandbox import child
+from grader.sandbox import confine, kernel, probe
+from grader.sandbox.channel import Channel
 
-OUTPUT_LIMIT_BYTES = 64 * 2**20
-RSS_POLL_SECONDS = 0.05
-
-
-def _limit_child(job: dict) -> None:
-    """Limits applied in the child before learner code runs."""
-    memory = int(job["memory_mb"]) * 2**20
-    if job["track"] == "numpy" and sys.platform.startswith("linux"):
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = int(job["cpu_seconds"])
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (OUTPUT_LIMIT_BYTES, OUTPUT_LIMIT_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+MEMORY_POLL_MS = 50
 
 
-def readable_by_others(path: str) -> bool:
-    """Whether a user with no special rights can reach `path` (every folder on the way searchable)."""
-    import stat
-
-    current = os.path.abspath(path)
-    need = stat.S_IROTH | (stat.S_IXOTH if os.path.isdir(current) else 0)
-    while True:
-        try:
-            mode = os.stat(current).st_mode
-        except OSError:
-            return False
-        if mode & need != need:
-            return False
-        parent = os.path.dirname(current)
-        if parent == current:
-            return True
-        current, need = parent, stat.S_IXOTH
-
-
-def drop_privileges(job: dict) -> str | None:
-    """As root, become `nobody` (or DLCERT_SANDBOX_USER) so learner code cannot touch the grader.
-
-    Done only when that user can read Python, the learner's file and the exchange folder; the
-    reason it was not done is returned (and reported), never hidden.
-    """
-    if os.geteuid() != 0:
-        return None
-    import pwd
-    import sysconfig
-
-    name = os.environ.get("DLCERT_SANDBOX_USER", "nobody")
+def children(pid: int) -> list[int]:
+    """The children of `pid`, from each of its threads' /proc/PID/task/TID/children."""
+    found = []
     try:
-        user = pwd.getpwnam(name)
-    except KeyError:
-        return f"no user {name!r} to run learner code as"
-    for path in (sysconfig.get_paths()["stdlib"], job["module_file"], job["exchange_dir"]):
-        if not readable_by_others(path):
-            return f"{path} is not readable by {name!r}, so learner code runs as root"
-    os.setgroups([])
-    os.setgid(user.pw_gid)
-    os.setuid(user.pw_uid)
-    return None
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as handle:
+                found += [int(p) for p in handle.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
 
 
-def _rss_bytes(pid: int) -> int:
+def descendants(pid: int) -> list[int]:
+    """Every living descendant of `pid`."""
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
+def memory_bytes(pid: int) -> int:
+    """Anonymous and shared-memory pages of `pid` (its libraries' file pages are not its allocations)."""
+    total = 0
     try:
         with open(f"/proc/{pid}/status") as handle:
             for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
+                if line.startswith(("RssAnon:", "RssShmem:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
         pass
-    return 0
+    return total
 
 
-def _wait(pid: int, job: dict) -> tuple[int, str | None]:
-    """Wait for the child; torch-track children get a polled RSS limit instead of RLIMIT_AS."""
-    if job["track"] == "numpy" or not sys.platform.startswith("linux"):
-        return os.waitpid(pid, 0)[1], None
-    limit = int(job["memory_mb"]) * 2**20
+def _reap_orphans(job: int) -> None:
+    """Reap the dead processes a job left to this subreaper (they would count against its process budget)."""
+    for pid in children(os.getpid()):
+        if pid != job:
+            os.waitpid(pid, os.WNOHANG)
+
+
+def end_leftovers() -> None:
+    """Kill and reap every process still below this one (a job's daemons, when there is no PID namespace)."""
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return status, None
-        if _rss_bytes(pid) > limit:
-            os.kill(pid, signal.SIGKILL)
-            return os.waitpid(pid, 0)[1], f"used more than {job['memory_mb']} MiB of memory"
-        time.sleep(RSS_POLL_SECONDS)
-
-
-def run_job(job: dict, events_fd: int) -> dict:
-    output = os.open(job["output_file"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    pid = os.fork()
-    if pid == 0:  # the child
+        for pid in descendants(os.getpid()):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
         try:
-            os.dup2(output, 1)
-            os.dup2(output, 2)
-            sys.stdin.close()
-            os.closerange(3, events_fd)
-            os.closerange(events_fd + 1, 1024)
-            sys.stdout = open(1, "w", buffering=1, closefd=False)
-            sys.stderr = open(2, "w", buffering=1, closefd=False)
-            os.chdir(job["exchange_dir"])
-            _limit_child(job)
-            not_dropped = drop_privileges(job)
-            if not_dropped:
-                os.write(events_fd, (json.dumps({"e": "note", "message": not_dropped}) + "\n").encode())
-            child.run(job, events_fd)
-        except BaseException:  # nothing may escape the child: it must end here
-            os._exit(70)
-        os._exit(0)
-    os.close(output)
-    os.write(events_fd, (json.dumps({"e": "forked", "pid": pid}) + "\n").encode())
-    status, killed_for = _wait(pid, job)
-    exit_info = {"e": "exit", "pid": pid, "killed_for": killed_for}
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def run_job(spec: confine.JobSpec, caps: confine.Caps, fds: list[int], config: dict, channel: Channel) -> dict:
+    started = confine.start(spec, caps, tuple(fds), tuple(config["hidden"]), config["temp"])
+    for fd in fds:
+        os.close(fd)
+    poller = select.poll()
+    poller.register(channel.fileno(), select.POLLIN)
+    try:
+        pidfd = os.pidfd_open(started.pid)
+        poller.register(pidfd, select.POLLIN)
+    except (AttributeError, OSError):
+        pidfd = None
+    killed_for, eof, status = None, False, 0
+    budget = spec.memory_mb * 2**20
+    while True:
+        ready = poller.poll(MEMORY_POLL_MS)
+        done, status = os.waitpid(started.pid, os.WNOHANG)
+        if done:
+            break
+        if not eof and (channel.pending() or any(fd == channel.fileno() for fd, _ in ready)):
+            message, extra = channel.receive(timeout=0)
+            for fd in extra:
+                os.close(fd)
+            if message is None and channel.closed:
+                eof = True
+                poller.unregister(channel.fileno())
+            if message is not None or eof:
+                killed_for = killed_for or (message or {}).get("kill") or "the grader ended the job"
+        elif killed_for is None:
+            if sum(memory_bytes(p) for p in [started.pid, *descendants(started.pid)]) > budget:
+                killed_for = f"used more than {spec.memory_mb} MiB of memory"
+            _reap_orphans(started.pid)
+        if killed_for:
+            try:
+                os.kill(started.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    if pidfd is not None:
+        os.close(pidfd)
+    end_leftovers()
+    setup_error = _read_all(started.errors)
+    if started.scratch:
+        shutil.rmtree(started.scratch, ignore_errors=True)
+    result = {"e": "exit", "killed_for": killed_for if isinstance(killed_for, str) else None, "eof": eof}
     if os.WIFSIGNALED(status):
-        exit_info["signal"] = signal.Signals(os.WTERMSIG(status)).name
+        result["signal"] = signal.Signals(os.WTERMSIG(status)).name
     else:
-        exit_info["code"] = os.WEXITSTATUS(status)
-    return exit_info
+        result["code"] = os.WEXITSTATUS(status)
+    if result.get("code") == confine.SETUP_FAILED and setup_error:
+        result["setup_error"] = setup_error
+    return result
 
 
-def main() -> None:
-    events_fd = os.dup(1)
+def _read_all(fd: int) -> str:
+    chunks = []
+    os.set_blocking(fd, False)
+    try:
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    except BlockingIOError:
+        pass
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")[:2000]
+
+
+def main(config: dict) -> None:
+    channel = Channel(socket.socket(fileno=0))
     sys.stdout = open(os.devnull, "w")
-    for line in sys.stdin:
-        if not line.strip():
+    if kernel.SUPPORTED:
+        kernel.prctl(kernel.PR_SET_CHILD_SUBREAPER, 1)
+    started = time.monotonic()
+    caps = probe.find_caps(tuple(config["hidden"]), config["temp"]) if config["confine"] else probe.unconfined()
+    channel.send({"e": "ready", "caps": caps.to_dict(), "probe_seconds": round(time.monotonic() - started, 4)})
+    while True:
+        message, fds = channel.receive()
+        if message is None:
+            return
+        if "run" not in message or len(fds) != 3:  # a kill for a job that already ended
+            for fd in fds:
+                os.close(fd)
             continue
-        exit_info = run_job(json.loads(line), events_fd)
-        os.write(events_fd, (json.dumps(exit_info) + "\n").encode())
-
-
-if __name__ == "__main__":
-    main()
+        result = run_job(confine.JobSpec(**message["run"]), caps, fds, config, channel)
+        if result["eof"]:
+            return
+        channel.send(result)

@@ -66,16 +66,21 @@ def run_reference(module: str, task_name: str, outputs: list[str], args: dict, d
 
 
 def run_solution(exercise, task_name: str, outputs: list[str], args: dict) -> dict:
+    """The solution's outputs on `args`: called directly, or through the harness's driver and the judge."""
     solution = load_file(exercise.solution_path, f"solution_{exercise.module}")
-    values = copy.deepcopy(list(args.values()))
-    harness = None
+    harness = judge = None
     if exercise.harness_path.exists():
         harness = getattr(load_file(exercise.harness_path, f"harness_{exercise.module}"), task_name, None)
+    if exercise.judge_path.exists():
+        judges = load_file(exercise.judge_path, f"judge_{exercise.module}")
+        judge, make_inputs = getattr(judges, task_name, None), getattr(judges, f"{task_name}_inputs", None)
+    values = copy.deepcopy(list((make_inputs(*args.values()) if judge and make_inputs else args).values()))
     if harness is None:
         return named(getattr(solution, task_name)(*values), outputs)
     first = next(iter(inspect.signature(harness).parameters))
     impl = solution if first == "module" else getattr(solution, task_name)
-    return harness(impl, *values)
+    raw = harness(impl, *values)
+    return judge(raw, *args.values()) if judge else raw
 
 
 def _differ(got: Any, want: Any, tol) -> bool:

@@ -5,11 +5,24 @@ import pytest
 import torch
 
 from reference import gpu as ref
-from reference._harness import load_harness
+from reference._harness import load_harness, load_judge
 from tests.reference.torch_track import problems, reference_outputs, run, tasks
 
 TASKS = tasks("10_gpu")
 HARNESS = load_harness("10_gpu")
+JUDGE = load_judge("10_gpu")
+
+
+def audit(impl, layout, device):
+    """What the grader decides about `impl` moving a `layout` batch: the driver's data, judged."""
+    return JUDGE.to_device(HARNESS.to_device(impl, layout, device), layout, device)
+
+
+def tensors(value):
+    if isinstance(value, torch.Tensor):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else []
+    return [t for item in items for t in tensors(item)]
 LAYOUTS = ["tensor", "list", "tuple", "dict", "nested"]
 MACHINES = [(False, False, "cpu"), (True, False, "cuda"), (False, True, "mps"), (True, True, "cuda")]
 
@@ -58,8 +71,7 @@ def test_cuda_branch_of_the_solution_on_a_cpu_machine():
 def test_reference_move_is_tensor_to_on_every_leaf(layout):
     batch = HARNESS.make_batch(layout)
     moved = ref.move(batch, torch.device("meta"))
-    leaves = [v for _, v in HARNESS._nodes(moved) if isinstance(v, torch.Tensor)]
-    originals = [v for _, v in HARNESS._nodes(batch) if isinstance(v, torch.Tensor)]
+    leaves, originals = tensors(moved), tensors(batch)
     assert leaves and len(leaves) == len(originals)
     for got, want in zip(leaves, originals):
         expected = want.to("meta")
@@ -76,14 +88,14 @@ def test_reference_to_device_reports_everything_kept(layout):
 
 def test_harness_rejects_what_the_contract_forbids():
     assert HARNESS.pick_device(lambda: "cuda", True, False) == {"device": "cuda", "is_torch_device": False}
-    nothing = HARNESS.to_device(lambda batch, device: None, "nested", "meta")
+    nothing = audit(lambda batch, device: None, "nested", "meta")
     assert not nothing["containers_kept"] and not nothing["tensors_moved"]
-    as_list = HARNESS.to_device(lambda batch, device: list(ref.move(batch, device)), "tuple", "meta")
+    as_list = audit(lambda batch, device: list(ref.move(batch, device)), "tuple", "meta")
     assert not as_list["containers_kept"] and as_list["tensors_moved"]
-    zeros = HARNESS.to_device(lambda batch, device: torch.zeros_like(batch, device=device), "tensor", "cpu")
+    zeros = audit(lambda batch, device: torch.zeros_like(batch, device=device), "tensor", "cpu")
     assert not zeros["values_kept"]
-    converted = HARNESS.to_device(lambda b, d: {k: torch.as_tensor(v).to(d) if not isinstance(v, str) else v
-                                                for k, v in b.items()}, "dict", "meta")
+    converted = audit(lambda b, d: {k: torch.as_tensor(v).to(d) if not isinstance(v, str) else v
+                                    for k, v in b.items()}, "dict", "meta")
     assert not converted["others_untouched"]
 
 

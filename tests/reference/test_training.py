@@ -9,11 +9,12 @@ import pytest
 import torch
 
 from reference import training as ref
-from reference._harness import load_harness
+from reference._harness import load_harness, load_judge
 from tests.reference.torch_track import problems, reference_outputs, run, tasks
 
 TASKS = tasks("11_training")
 HARNESS = load_harness("11_training")
+JUDGE = load_judge("11_training")
 
 
 @pytest.fixture(scope="module")
@@ -23,30 +24,40 @@ def wanted():
 
 
 def test_dataset_is_reproducible_balanced_and_split():
-    X, y, Xh, yh = HARNESS.make_dataset("spirals", 5, 4, seed=3)
-    assert X.shape == (HARNESS.N_TRAIN, 5) and Xh.shape == (HARNESS.N_HELD_BACK, 5)
-    assert X.dtype == torch.float32 and y.dtype == torch.int64
+    X, y, Xh, yh = JUDGE.make_dataset("spirals", 5, 4, seed=3)
+    assert X.shape == (JUDGE.N_TRAIN, 5) and Xh.shape == (JUDGE.N_HELD_BACK, 5)
+    assert X.dtype == np.float32 and y.dtype == np.int64
     assert set(y.tolist()) == set(yh.tolist()) == {0, 1, 2, 3}
-    assert min(np.bincount(y.numpy())) > HARNESS.N_TRAIN / 4 * 0.7
-    again = HARNESS.make_dataset("spirals", 5, 4, seed=3)
-    assert all(torch.equal(a, b) for a, b in zip((X, y, Xh, yh), again))
-    assert not torch.equal(X, HARNESS.make_dataset("spirals", 5, 4, seed=4)[0])
+    assert min(np.bincount(y)) > JUDGE.N_TRAIN / 4 * 0.7
+    again = JUDGE.make_dataset("spirals", 5, 4, seed=3)
+    assert all(np.array_equal(a, b) for a, b in zip((X, y, Xh, yh), again))
+    assert not np.array_equal(X, JUDGE.make_dataset("spirals", 5, 4, seed=4)[0])
     assert float(X[:, 2:].std()) < 0.2  # the padding features are small noise
 
 
+def test_the_learner_process_never_gets_the_held_back_labels():
+    inputs = JUDGE.train_inputs(2, 3, "rings", 0, "cpu", "reference")
+    _, _, _, y_held = JUDGE.make_dataset("rings", 2, 3, 0)
+    assert set(inputs) == {"X_train", "y_train", "X_held", "in_features", "n_classes", "seed", "device", "model"}
+    assert not any(isinstance(v, np.ndarray) and v.shape == y_held.shape and v.dtype == y_held.dtype for v in inputs.values())
+
+
 def test_scores_are_torch_cross_entropy_and_accuracy():
-    data = HARNESS.make_dataset("rings", 2, 3, seed=0)
+    data = JUDGE.make_dataset("rings", 2, 3, seed=0)
     model = torch.nn.Linear(2, 3)
-    scores = HARNESS._scores(model, data)
-    logits = model(data[2]).detach()
-    assert math.isclose(scores["held_back_loss"], float(torch.nn.functional.cross_entropy(logits, data[3])), rel_tol=1e-6)
-    assert math.isclose(scores["held_back_accuracy"], float((logits.argmax(1) == data[3]).float().mean()))
+    logits = {part: model(torch.from_numpy(X)).detach().numpy() for part, X in (("train", data[0]), ("held_back", data[2]))}
+    scores = JUDGE.scores(logits, data)
+    held = torch.from_numpy(logits["held_back"])
+    assert math.isclose(scores["held_back_loss"], float(torch.nn.functional.cross_entropy(held, torch.from_numpy(data[3]))),
+                        rel_tol=1e-6)
+    assert math.isclose(scores["held_back_accuracy"], float((held.argmax(1) == torch.from_numpy(data[3])).float().mean()),
+                        rel_tol=1e-6)
 
 
 def test_verdict_separates_never_trained_from_memorised():
     def verdict(train_acc, held_acc, n_classes=3):
         after = {"train_loss": 0.0, "held_back_loss": 0.0, "train_accuracy": train_acc, "held_back_accuracy": held_acc}
-        return HARNESS._verdict(after, after, n_classes)
+        return JUDGE.verdict(after, after, n_classes)
 
     never = verdict(0.40, 0.38)
     memorised = verdict(1.0, 0.45)
@@ -88,10 +99,16 @@ def test_each_mistake_fails_the_first_case_for_its_reason(wanted, task, mistake,
     assert any(p.startswith(f"{why}:") for p in found), found
 
 
+def judged(task, impl, *args):
+    """What the grader decides about `impl` on `args`: the driver's data, judged."""
+    inputs = getattr(JUDGE, f"{task}_inputs")(*args)
+    return getattr(JUDGE, task)(getattr(HARNESS, task)(impl, *inputs.values()), *args)
+
+
 def test_build_model_harness_survives_a_model_it_cannot_train():
-    wrong_shape = HARNESS.build_model(lambda i, n: torch.nn.Linear(i, n + 1), 2, 3, "spirals", 0)
+    wrong_shape = judged("build_model", lambda i, n: torch.nn.Linear(i, n + 1), 2, 3, "spirals", 0)
     assert list(wrong_shape["output_shape"]) == [7, 4] and not wrong_shape["trained"]
-    not_a_module = HARNESS.build_model(lambda i, n: (lambda x: x[:, :n]), 5, 3, "rings", 0)
+    not_a_module = judged("build_model", lambda i, n: (lambda x: x[:, :n]), 5, 3, "rings", 0)
     assert not not_a_module["is_module"] and not_a_module["held_back_accuracy"] == 0.0
 
 
@@ -102,8 +119,18 @@ def test_train_harness_checks_inputs_and_restores_threads():
         X.mul_(0)
         return HARNESS.partner_fit(model, X, y, steps=1)
 
-    out = HARNESS.train(SimpleNamespace(train=sneaky), 2, 3, "rings", 0, "cpu", "reference")
+    out = judged("train", SimpleNamespace(train=sneaky), 2, 3, "rings", 0, "cpu", "reference")
     assert not out["inputs_unchanged"] and torch.get_num_threads() == threads
+
+
+def test_verdicts_ignore_what_a_driver_claims():
+    """A driver rebound by learner code may claim any verdict: the judge computes them from the logits."""
+    claims = {"trained": True, "held_back_accuracy": 1.0, "generalization_gap": 0.0, "inputs_unchanged": True}
+    inputs = JUDGE.train_inputs(2, 3, "rings", 0, "cpu", "reference")
+    chance = {part: np.zeros((len(X), 3), dtype=np.float32) for part, X in (("train", inputs["X_train"]), ("held_back", inputs["X_held"]))}
+    raw = {**claims, "returns_model": True, "eval_mode": True, "logits_before": chance, "logits_after": chance}
+    out = JUDGE.train(raw, 2, 3, "rings", 0, "cpu", "reference")
+    assert not out["trained"] and out["held_back_accuracy"] < 0.5 and not out["inputs_unchanged"]
 
 
 def test_auto_device_takes_cuda_when_it_is_there():

@@ -1,11 +1,11 @@
 """For the torch-track reference tests: grade the course's own code on a task's yaml cases, in-process.
 
 The torch-track tasks are all driven by a harness and compared exact or against thresholds, so the
-helpers here run the harness (as the sandbox does) and use the grader's own pure comparison.
+helpers here run the harness and judge (as the grader does) and use the grader's own pure comparison.
 """
 from __future__ import annotations
 
-from grader import drive, trusted
+from grader import trusted
 from grader.cases import build_cases
 from grader.compare import compare, name_outputs
 from grader.course import Task, load_exercise
@@ -25,9 +25,9 @@ def reference_outputs(task: Task, seed: int = 0) -> dict[str, dict]:
 
 
 def run(task: Task, case_name: str, mistake: str | None = None, seed: int = 0) -> dict:
-    """The outputs of the model solution (or one known mistake) on one case, through the harness."""
+    """The outputs of the model solution (or one known mistake) on one case, through the harness and judge."""
     case = next(c for c in build_cases(task, seed) if c.name == case_name)
-    outcome = drive.call(task.name, trusted.implementation(task, mistake), trusted.harness_driver(task), dict(case.args))
+    outcome = trusted.run(task, case, mistake)
     if outcome.error is not None:
         raise outcome.error
     return name_outputs(outcome.outputs, task.spec.outputs)
