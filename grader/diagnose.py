@@ -156,8 +156,7 @@ def match_mistake(task: Task, verdict: CaseVerdict):
     if not wrong_values and not warned and not verdict.modified:
         return None
     for mistake in task.spec.mistakes:
-        inputs = copy.deepcopy(verdict.case.args)
-        outcome = drive.call(task.name, trusted.implementation(task, mistake.name), trusted.harness_driver(task), inputs)
+        outcome = trusted.run(task, verdict.case, mistake.name)
         if outcome.error is not None or outcome.not_implemented:
             continue
         theirs = name_outputs(outcome.outputs, task.spec.outputs)
@@ -172,7 +171,7 @@ def match_mistake(task: Task, verdict: CaseVerdict):
             return mistake
         if not wrong_values and not their_values and they_warned and set(outcome.warnings) & set(verdict.warnings):
             return mistake
-        if not wrong_values and not their_values and verdict.modified and _same_modification(task, verdict, inputs):
+        if not wrong_values and not their_values and verdict.modified and _same_modification(task, verdict, outcome.inputs_after):
             return mistake
     return None
 

@@ -74,8 +74,8 @@ def _variant_class(cls, kind):
     return type(cls.__name__, (cls,), methods)
 
 
-def _roundtrip(value, folder, prefix):
-    return wire.decode(wire.encode(value, str(folder), prefix), folder)
+def _roundtrip(value):
+    return wire.decode(wire.encode(value))
 
 
 def first_failure(task, kind, tmp_path):
@@ -86,11 +86,10 @@ def first_failure(task, kind, tmp_path):
     module = types.SimpleNamespace(**{**vars(solution), task.name: flawed})
     cases = build_cases(task, 0)
     for i, (case, want) in enumerate(zip(cases, ReferenceRunner("cpu").outputs(task, cases))):
-        args = copy.deepcopy(case.args)
+        args = copy.deepcopy(trusted.child_args(task, case))
         outcome = drive.call(task.name, module, trusted.harness_driver(task), args)
-        folder = tmp_path / f"c{i}"
-        folder.mkdir()
-        run = CaseRun(case.name, _roundtrip(outcome.outputs, folder, "out"), _roundtrip(args, folder, "in"),
+        outputs = trusted.judged(task, case, _roundtrip(outcome.outputs))  # as the pipeline judges the child's data
+        run = CaseRun(case.name, outputs, _roundtrip(args),
                       error=repr(outcome.error) if outcome.error else None, warnings=outcome.warnings)
         verdict = evaluate_case(task, case, run, want)
         if not verdict.passed:
