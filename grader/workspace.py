@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import course as course_module
+from grader.errors import DlcertUsageError
 
 MARKER = Path(".dlcert") / "workspace.json"
 
 
-class WorkspaceError(Exception):
-    """A workspace could not be found, made or read."""
+class WorkspaceError(DlcertUsageError):
+    """A workspace could not be found, made or read (exit 2: the folder given is not what it should be)."""
 
 
 @dataclass(frozen=True)
