@@ -25,7 +25,7 @@ class StateError(DlcertError):
     """A state file (progress database, gradebook) cannot be used: busy, newer than dlcert, unreadable."""
 
 
-_PATH_AS_GIVEN = {errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL, errno.ELOOP}
+_PATH_AS_GIVEN = {errno.ENOENT, errno.ENOTDIR, errno.EEXIST, errno.EISDIR, errno.ENAMETOOLONG, errno.EINVAL, errno.ELOOP}
 """Errors that say the path itself cannot name what it should: usage errors, whatever the command."""
 
 
@@ -47,7 +47,7 @@ def explain(path: Path, exc: OSError) -> str:
     """Why `path` could not be used: the folder that is missing or is a file, else the system's reason."""
     if os.fspath(path) == "":
         return "the path is empty"
-    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EEXIST):
         for folder in path.parents:
             if folder.is_dir():
                 break
