@@ -22,13 +22,15 @@ from typing import Iterator
 import click
 
 from grader import __version__
-from grader.errors import PathError, StateError
+from grader.errors import DlcertError, PathError, StateError
 
 EXIT_CRASH = 70
 """EX_SOFTWARE from sysexits.h: an internal error."""
 EXIT_INTERRUPTED = 130
 """128 + SIGINT, what a shell reports for Ctrl-C."""
 DEBUG_ENV = "DLCERT_DEBUG"
+_ENVIRONMENT = {errno.EIO, errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM}
+"""OSErrors that come from the machine (a full disk, a device that refuses writes), not from a bug."""
 
 
 class Interrupted(click.ClickException):
@@ -77,6 +79,8 @@ def guarded() -> Iterator[None]:
         if exc.errno == errno.EPIPE or debugging():
             raise  # click quiets a closed pipe (`dlcert list | head`)
         if exc.filename is None:
+            if exc.errno in _ENVIRONMENT:
+                raise DlcertError(f"a read or write failed: {exc.strerror.lower()}") from exc
             raise Crash(exc, save_crash_log(exc)) from exc
         raise PathError.from_os("open", exc.filename, exc) from exc
     except sqlite3.OperationalError as exc:

@@ -21,6 +21,9 @@ from grader.errors import PathError, StateError
 BUSY_TIMEOUT_S = 15.0
 """How long a write waits for another process's transaction (a whole-course check records in well under 1 s)."""
 
+DATABASE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
+"""A damaged file is moved aside only when it is a database or named like one: a path someone mistyped
+(`--gradebook roster.csv`) is refused instead, and never moved."""
 _DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
 _BUSY = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _MESSAGES = {"file is not a database": 26, "database disk image is malformed": 11, "database is locked": 5}
@@ -51,8 +54,19 @@ def open_db(path: Path | str, *, tables: Collection[str] = (), timeout: float = 
     path = Path(path)
     problem = _problem(path, tables)
     if problem is not None:
+        if path.suffix not in DATABASE_SUFFIXES and not _has_sqlite_header(path):
+            raise PathError("open", path, f"{problem}, and it is not named like a database: dlcert leaves it as it is",
+                            usage=True)
         _recover(path, problem, tables)
     return _open(path, timeout)
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
 
 
 def _open(path: Path, timeout: float) -> Database:

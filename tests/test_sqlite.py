@@ -91,7 +91,7 @@ def _open_and_write(path: str, barrier, n: int) -> None:
 def test_processes_that_find_the_same_damage_at_once_recover_it_once(tmp_path):
     path = tmp_path / "state.sqlite"
     garbage(path)
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")  # no threads inherited from earlier tests (torch)
     barrier = context.Barrier(3)
     workers = [context.Process(target=_open_and_write, args=(str(path), barrier, n)) for n in range(3)]
     for w in workers:
@@ -115,7 +115,7 @@ def test_processes_recording_the_same_code_at_once_make_one_attempt_of_it(tmp_pa
     path = tmp_path / "progress.sqlite"
     record_attempts(path, [])
     rounds, processes = 15, 4
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")  # no threads inherited from earlier tests (torch)
     barrier = context.Barrier(processes)
     workers = [context.Process(target=_record_in_lockstep, args=(str(path), barrier, rounds)) for _ in range(processes)]
     for w in workers:
@@ -126,3 +126,14 @@ def test_processes_recording_the_same_code_at_once_make_one_attempt_of_it(tmp_pa
     db = sqlite3.connect(path)
     assert db.execute("SELECT code_hash, checks FROM attempts ORDER BY id").fetchall() == [
         (f"code {i}", processes) for i in range(rounds)]
+
+
+def test_a_file_that_is_not_named_like_a_database_is_refused_and_never_moved(tmp_path):
+    """`--gradebook roster.csv` is a slip of the keyboard, not a damaged gradebook."""
+    from grader.errors import PathError
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nann,Ann\n")
+    with pytest.raises(PathError, match="not named like a database") as caught:
+        open_db(roster, tables=TABLES)
+    assert caught.value.exit_code == 2 and [p.name for p in tmp_path.iterdir()] == ["roster.csv"]
