@@ -7,8 +7,20 @@ from pathlib import Path
 import click
 
 from grader import __version__
+from grader.clitypes import PathParam
 
-DEVICES = click.Choice(["auto", "cpu", "cuda", "mps"])
+DEVICE_HELP = ("Where the PyTorch references run: auto = CUDA when there is one, else the CPU (MPS has no float64, "
+               "so mps runs them on the CPU). A device named here that this machine lacks is an error (exit 1).")
+
+
+def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    from grader.devices import require
+
+    return require(value)
+
+
+DEVICE_OPTION = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto",
+                             show_default=True, callback=_device, help=DEVICE_HELP)
 
 OPTIONAL_COMMANDS = {
     "quiz": ("grader.quiz.cli", "quiz"),
@@ -26,7 +38,14 @@ def console(stderr: bool = False):
 
 
 class _Group(click.Group):
-    """The top-level group; it imports an optional command only when it is named (fast `list`, `hint`)."""
+    """The top-level group: the one error boundary for every command (see `grader.boundary`); it imports
+    an optional command only when it is named (fast `list`, `hint`)."""
+
+    def invoke(self, ctx: click.Context):
+        from grader.boundary import guarded
+
+        with guarded():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, the optional ones only when installed (`--help` imports them)."""
@@ -56,11 +75,16 @@ def main() -> None:
     Start here:
       dlcert init ws          make a workspace with every exercise stub
       cd ws && dlcert check   grade everything (or: dlcert check activations.softmax)
+
+    \b
+    Exit status: 0 done, 1 failed (a check that did not pass, a file that could not be
+    written), 2 usage error, 70 internal error (a crash log is saved; DLCERT_DEBUG=1 shows
+    the traceback), 130 Ctrl-C. A damaged progress database is moved aside and started anew.
     """
 
 
 @main.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=PathParam(file_okay=False, path_type=Path))
 def init(directory: Path) -> None:
     """Make a learner workspace in DIRECTORY with every exercise stub.
 
@@ -70,12 +94,9 @@ def init(directory: Path) -> None:
     Example:
       dlcert init ws && cd ws && dlcert check neurons
     """
-    from grader.workspace import WorkspaceError, init_workspace
+    from grader.workspace import init_workspace
 
-    try:
-        ws = init_workspace(directory, _course())
-    except WorkspaceError as exc:
-        raise click.UsageError(str(exc)) from exc
+    ws = init_workspace(directory, _course())
     out = console()
     out.print(f"Made a workspace in [bold]{ws.root}[/]: your code goes in {ws.root / 'exercises'}.")
     out.print(f"Next: [bold]cd {directory}[/] and [bold]dlcert check neurons[/] (or open exercises/01_neurons/neurons.py).")
@@ -83,10 +104,10 @@ def init(directory: Path) -> None:
 
 @main.command()
 @click.argument("targets", nargs=-1)
-@click.option("--workspace", "-w", type=click.Path(file_okay=False, path_type=Path), help="The workspace (default: the nearest one above the current folder).")
+@click.option("--workspace", "-w", type=PathParam(file_okay=False, path_type=Path), help="The workspace (default: the nearest one above the current folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (the contract in CURRICULUM.md) and nothing else.")
 @click.option("--seed", type=int, help="Fix the random cases (default: the workspace's own seed).")
-@click.option("--device", type=DEVICES, default="auto", show_default=True, help="Where the PyTorch references run.")
+@DEVICE_OPTION
 def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed: int | None, device: str) -> None:
     """Grade TARGETS (modules like `activations`, tasks like `activations.softmax`); none = all.
 
@@ -105,13 +126,15 @@ def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed:
     from grader import render
     from grader.course import CourseError
     from grader.pipeline import check as run_check
+    from grader.pipeline import record_report
     from grader.references import ReferenceError_
-    from grader.store import StoreError
-    from grader.workspace import WorkspaceError
 
+    ws = _open_workspace(workspace)
+    course = _course()
     try:
-        report = run_check(targets, workspace=workspace, seed=seed, device=device)
-    except (WorkspaceError, CourseError, StoreError) as exc:
+        tasks = course.select(list(targets))
+        report = run_check(targets, workspace=ws.root, seed=seed, device=device, record=False, course=course)
+    except CourseError as exc:
         raise click.UsageError(str(exc)) from exc
     except ReferenceError_ as exc:
         raise click.ClickException(str(exc)) from exc
@@ -119,26 +142,24 @@ def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed:
         click.echo(render.report_json(report))
     else:
         render.print_report(report, console())
+    record_report(ws, report, tasks)  # after the verdict is shown: a database that cannot be written costs no grading
     sys.exit(0 if report.passed else 1)
 
 
 WORKSPACE_OPTION = click.option(
-    "--workspace", "-w", type=click.Path(file_okay=False, path_type=Path),
+    "--workspace", "-w", type=PathParam(file_okay=False, path_type=Path),
     help="The workspace (default: the nearest one above the current folder).",
 )
 
 
 def _open_workspace(workspace: Path | None):
     """The workspace to act on, or a usage error that says how to get one."""
-    from grader.workspace import WorkspaceError, find_workspace, open_workspace
+    from grader.workspace import find_workspace, open_workspace
 
     root = workspace or find_workspace()
     if root is None:
         raise click.UsageError("not inside a dlcert workspace; pass --workspace DIR or run `dlcert init DIR` first")
-    try:
-        return open_workspace(Path(root))
-    except WorkspaceError as exc:
-        raise click.UsageError(str(exc)) from exc
+    return open_workspace(Path(root))
 
 
 def _course():
@@ -307,15 +328,14 @@ def reset(target: str, workspace: Path | None) -> None:
       dlcert reset activations.softmax   only softmax, the rest of the file untouched
     """
     from grader.course import CourseError
-    from grader.workspace import WorkspaceError
     from grader.workspace import reset as reset_stub
 
     ws = _open_workspace(workspace)
     try:
         exercise, task = _course().resolve(target)
-        saved = reset_stub(ws, exercise, task.name if task else None)
-    except (CourseError, WorkspaceError) as exc:
+    except CourseError as exc:
         raise click.UsageError(str(exc)) from exc
+    saved = reset_stub(ws, exercise, task.name if task else None)
     out = console()
     out.print(f"Restored the stub of {task.id if task else exercise.folder}.")
     if saved:
@@ -418,7 +438,7 @@ def _print_confinement(out) -> None:
 
 
 @main.command()
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-submission.zip"),
+@click.option("--out", "out_file", type=PathParam(dir_okay=False, path_type=Path), default=Path("dlcert-submission.zip"),
               show_default=True, help="Where to write the zip.")
 @WORKSPACE_OPTION
 def submit(out_file: Path, workspace: Path | None) -> None:
@@ -462,7 +482,7 @@ def upgrade(workspace: Path | None) -> None:
 @main.command()
 @click.option("--poll", is_flag=True, help="Poll for changes (WSL2, network drives, some editors).")
 @click.option("--seed", type=int, help="Fix the random cases.")
-@click.option("--device", type=DEVICES, default="auto", show_default=True, help="Where the PyTorch references run.")
+@DEVICE_OPTION
 @click.option("--max-runs", type=int, hidden=True, help="Stop after this many re-checks (for scripts and tests).")
 @WORKSPACE_OPTION
 def watch(poll: bool, seed: int | None, device: str, max_runs: int | None, workspace: Path | None) -> None:

@@ -8,7 +8,7 @@ def definitions(source: str) -> dict[str, tuple[int, int]]:
     """Top-level def/class name → (first line, last line), 1-based and inclusive (decorators included)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # null bytes, absurd nesting: not code to edit
         return {}
     spans = {}
     for node in tree.body:

@@ -1,11 +1,13 @@
 """The workspace's progress database (SQLite): attempts, hints and skips, each written in a transaction."""
 from __future__ import annotations
 
-import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+
+from grader.errors import PathError, StateError
+from grader.sqlite import Database, open_db
 
 SCHEMA_VERSION = 2
 _SCHEMA = """
@@ -45,33 +47,47 @@ _MIGRATIONS = {
 """Statements that bring a database from version N to N + 1."""
 
 
-class StoreError(Exception):
-    """The progress database cannot be opened or is from a newer dlcert."""
+TABLES = ("attempts", "hints", "skips")
+"""The tables every version of the file has (a file with only some of them lost one)."""
+
+
+class StoreError(StateError):
+    """The progress database is from a newer dlcert."""
 
 
 @contextmanager
-def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection with the schema in place; commits on success, rolls back on any error."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def connect(path: Path, write: bool = True) -> Iterator[Database]:
+    """One transaction on the progress database, its schema in place; rolled back on any error.
+
+    The file is checked and, when damaged, moved aside and started anew (see `grader.sqlite`).
+    """
     try:
-        db = sqlite3.connect(path, timeout=10)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {path}: {exc}") from exc
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError.from_os("write", path.parent, exc) from exc
+    db = open_db(path, tables=TABLES)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
+        _migrate(db, path)
+        with db.transaction(write):
+            yield db
+    finally:
+        db.close()
+
+
+def _migrate(db: Database, path: Path) -> None:
+    """Bring the file to SCHEMA_VERSION, once, even when two processes open it at the same moment."""
+    if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    with db.transaction():
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StoreError(f"{path} was written by a newer dlcert (schema {version}); upgrade dlcert")
-        if version < SCHEMA_VERSION:
-            steps = [s for v in range(version, SCHEMA_VERSION) if version for s in _MIGRATIONS[v]]
-            db.executescript("BEGIN;\n" + "".join(f"{s};\n" for s in steps) + _SCHEMA
-                             + f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
-        with db:
-            yield db
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: {exc}") from exc
-    finally:
-        db.close()
+        if version == SCHEMA_VERSION:
+            return
+        steps = [s for v in range(version, SCHEMA_VERSION) if version for s in _MIGRATIONS[v]]
+        for statement in steps + [s for s in _SCHEMA.split(";") if s.strip()]:
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def record_attempts(path: Path, rows: list[tuple[str, str, float, float, str, int | None, float]]) -> int:
@@ -113,7 +129,7 @@ def task_history(path: Path) -> dict[str, dict]:
     history: dict[str, dict] = {}
     if not path.exists():
         return history
-    with connect(path) as db:
+    with connect(path, write=False) as db:
         for task, status, at, passed_any in db.execute("SELECT task, status, at, passed_any FROM attempts ORDER BY at, id"):
             row = history.setdefault(task, _empty())
             row["status"] = status

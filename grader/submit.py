@@ -7,15 +7,15 @@ import time
 import zipfile
 from pathlib import Path
 
-from grader import __version__
+from grader import __version__, atomic
 from grader.course import Course
 from grader.workspace import Workspace
 
 
 def make_submission(ws: Workspace, course: Course, out: Path) -> dict:
-    """Write `out` (a zip of every module file plus `manifest.json`); never the progress database."""
+    """Write `out` whole (a zip of every module file plus `manifest.json`); never the progress database."""
     files = {}
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with atomic.replacing(out) as handle, zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for exercise in course.exercises:
             path = ws.module_file(exercise.folder, exercise.module)
             if not path.is_file():

@@ -7,13 +7,15 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import atomic
 from grader import course as course_module
+from grader.errors import DlcertError, DlcertUsageError, PathError
 
 MARKER = Path(".dlcert") / "workspace.json"
 
 
-class WorkspaceError(Exception):
-    """A workspace could not be found, made or read."""
+class WorkspaceError(DlcertUsageError):
+    """A workspace could not be found, made or read (exit 2: the folder given is not what it should be)."""
 
 
 @dataclass(frozen=True)
@@ -58,20 +60,36 @@ def open_workspace(root: Path) -> Workspace:
 
 
 def init_workspace(root: Path, course: "course_module.Course | None" = None) -> Workspace:
-    """Copy every pristine stub into a new workspace; refuse to touch an existing one."""
+    """Copy every pristine stub into a new workspace, whole or not at all; refuse to touch an existing one."""
     if (root / MARKER).exists():
         raise WorkspaceError(f"{root} is already a dlcert workspace; refusing to overwrite it")
-    if root.exists() and any(root.iterdir()):
+    if root.exists() and not root.is_dir():
+        raise WorkspaceError(f"{root} is a file; choose a new folder")
+    if root.is_dir() and any(root.iterdir()):
         raise WorkspaceError(f"{root} exists and is not empty; choose a new folder")
-    root.mkdir(parents=True, exist_ok=True)
-    for exercise in (course or course_module.load_course()).exercises:
-        target = root / "exercises" / exercise.folder / exercise.stub_path.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(exercise.stub_path, target)
-    (root / MARKER).parent.mkdir(exist_ok=True)
+    made = next((p for p in reversed((root, *root.parents)) if not p.exists()), None)  # the first folder to make
     seed = secrets.randbelow(2**31)
-    (root / MARKER).write_text(json.dumps({"format_version": 1, "seed": seed}, indent=2) + "\n")
+    try:
+        _make_folders(root.parent, root)
+        with atomic.new_folder(root) as temp:
+            for exercise in (course or course_module.load_course()).exercises:
+                target = temp / "exercises" / exercise.folder / exercise.stub_path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(exercise.stub_path, target)
+            (temp / MARKER).parent.mkdir()
+            (temp / MARKER).write_text(json.dumps({"format_version": 1, "seed": seed}, indent=2) + "\n")
+    except BaseException:
+        if made is not None and made != root:
+            shutil.rmtree(made, ignore_errors=True)  # the parents this call made, now empty
+        raise
     return Workspace(root=root.resolve(), seed=seed)
+
+
+def _make_folders(folder: Path, target: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PathError.from_os("write", target, exc) from exc
 
 
 def user_db_path() -> Path:
@@ -94,15 +112,45 @@ def backup(ws: Workspace, path: Path) -> Path:
     import time
 
     folder = ws.state_dir / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folders(folder, folder)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     target = folder / f"{path.stem}-{stamp}.py"
     n = 1
     while target.exists():
         n += 1
         target = folder / f"{path.stem}-{stamp}-{n}.py"
-    shutil.copyfile(path, target)
+    atomic.write_bytes(target, path.read_bytes())
     return target
+
+
+class BlockedPath(DlcertError):
+    """Something in the workspace stands where dlcert must write a stub (exit 1); dlcert never moves it."""
+
+
+def _module_target(ws: Workspace, exercise: "course_module.Exercise") -> Path:
+    """The module file to write, after checking that nothing the learner put there is in its way."""
+    target = ws.module_file(exercise.folder, exercise.module)
+    for folder in reversed(target.relative_to(ws.root).parents[:-1]):  # exercises, exercises/NN_module
+        if (ws.root / folder).exists() and not (ws.root / folder).is_dir():
+            raise BlockedPath(f"{folder} is a file where dlcert keeps a folder; move it away (it may hold your code) "
+                              "and run the command again")
+    if target.exists() and not target.is_file():
+        raise BlockedPath(f"{target.relative_to(ws.root)} is a folder where dlcert keeps your module file; "
+                          "move it away and run the command again")
+    return target
+
+
+def _read(path: Path) -> str | None:
+    """A learner file's text; None when it is not UTF-8 (then it is nothing dlcert can edit)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _write_stub(target: Path, text: str) -> None:
+    _make_folders(target.parent, target)
+    atomic.write_text(target, text)
 
 
 def reset(ws: Workspace, exercise: "course_module.Exercise", task: str | None = None) -> Path | None:
@@ -112,47 +160,45 @@ def reset(ws: Workspace, exercise: "course_module.Exercise", task: str | None = 
     """
     from grader import sources
 
-    target = ws.module_file(exercise.folder, exercise.module)
-    saved = backup(ws, target) if target.exists() else None
+    target = _module_target(ws, exercise)
     stub = exercise.stub_path.read_text()
-    if task is None or not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(stub)
-        return saved
-    fresh = sources.extract(stub, task)
-    mine = target.read_text()
-    replaced = sources.replace(mine, task, fresh) if fresh else None
-    if replaced is None:
-        raise WorkspaceError(f"cannot find `{task}` in {target} (or the file does not parse); reset the whole module instead")
-    target.write_text(replaced)
+    mine = _read(target) if target.exists() else None
+    replaced = None
+    if task is not None and target.exists():
+        fresh = sources.extract(stub, task)
+        replaced = sources.replace(mine, task, fresh) if fresh and mine is not None else None
+        if replaced is None:
+            raise WorkspaceError(f"cannot find `{task}` in {target} (or the file does not parse); reset the whole module instead")
+    saved = backup(ws, target) if target.exists() else None
+    _write_stub(target, stub if replaced is None else replaced)
     return saved
 
 
 def upgrade(ws: Workspace, course: "course_module.Course") -> list[str]:
     """Add stubs for modules and tasks this dlcert has and the workspace lacks; never edit existing code.
 
-    A missing module file is copied; a task missing from an existing file has its stub appended.
-    Returns what was added, for the learner to read.
+    A missing module file is copied; a task missing from an existing file has its stub appended. Every
+    target is checked before anything is written; each file is written whole. Returns what was added.
     """
     from grader import sources
 
-    added = []
+    writes: list[tuple[Path, str, list[str]]] = []
     for exercise in course.exercises:
-        target = ws.module_file(exercise.folder, exercise.module)
+        target = _module_target(ws, exercise)
         stub = exercise.stub_path.read_text()
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(stub)
-            added.append(f"module {exercise.folder} ({target.relative_to(ws.root)})")
+            writes.append((target, stub, [f"module {exercise.folder} ({target.relative_to(ws.root)})"]))
             continue
-        mine = sources.definitions(target.read_text())
-        if not mine and target.read_text().strip():
+        mine = _read(target)
+        found = sources.definitions(mine) if mine is not None else {}
+        if not found and (mine is None or mine.strip()):
             continue  # does not parse: leave it alone rather than guess
-        missing = [t.name for t in exercise.tasks if t.name not in mine]
+        missing = [t.name for t in exercise.tasks if t.name not in found]
         if missing:
-            text = target.read_text().rstrip("\n") + "\n"
-            for name in missing:
-                text += "\n\n" + (sources.extract(stub, name) or "")
-            target.write_text(text)
-            added += [f"task {exercise.module}.{name}" for name in missing]
+            text = mine.rstrip("\n") + "\n" + "".join("\n\n" + (sources.extract(stub, name) or "") for name in missing)
+            writes.append((target, text, [f"task {exercise.module}.{name}" for name in missing]))
+    added = []
+    for target, text, what in writes:
+        _write_stub(target, text)
+        added += what
     return added

@@ -201,6 +201,133 @@ def test_every_command_has_help_with_an_example(runner):
         assert "Example" in result.output or "example" in result.output, f"`dlcert {' '.join(path)} --help` has no example"
 
 
+# --- bad input and damaged state: one line and a documented exit status, nothing lost or half-written -------
+
+
+def fill_progress(ws: Path) -> None:
+    """Enough history that a truncation cuts into it."""
+    from grader.store import record_attempts, record_hint
+
+    record_attempts(ws / ".dlcert" / "progress.sqlite",
+                    [(f"m.t{i}", "failed", 0.0, 1.0, f"code{i}", 1, 0.1) for i in range(300)])
+    record_hint(ws / ".dlcert" / "progress.sqlite", COURSE.tasks[0].id, 1)
+    db = sqlite3.connect(ws / ".dlcert" / "progress.sqlite")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def damage(path: Path, how: str) -> None:
+    if how == "garbage":
+        path.write_bytes(os.urandom(8192))
+    elif how == "truncated":
+        os.truncate(path, path.stat().st_size // 2)
+    else:
+        db = sqlite3.connect(path)
+        db.execute("DROP TABLE hints")
+        db.commit()
+        db.close()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+DAMAGED_DB_COMMANDS = {
+    "list": (["list"], 0),
+    "progress": (["progress"], 0),
+    "hint": (["hint"], 0),
+    "skip": (["skip"], 0),
+    "unskip": (["unskip", "neurons.perceptron"], 0),
+    "solution": (["solution", "neurons.perceptron"], 1),  # its pass was in the damaged file
+    "check": (["check", "neurons", "--json"], 1),
+    "watch": (["watch"], 0),
+    "quiz readiness": (["quiz", "readiness"], 0),
+}
+
+
+@pytest.mark.parametrize("how", ["garbage", "truncated", "dropped_table"])
+@pytest.mark.parametrize("command", list(DAMAGED_DB_COMMANDS))
+def test_a_damaged_progress_database_is_moved_aside_and_every_command_goes_on(ws, runner, monkeypatch, command, how):
+    import grader.watch
+
+    fill_progress(ws)
+    damage(ws / ".dlcert" / "progress.sqlite", how)
+    code_before = snapshot(ws / "exercises")
+    monkeypatch.setattr(grader.watch, "file_changes", lambda folder, poll: iter([]))  # one check, then stop
+    monkeypatch.chdir(ws)  # `quiz readiness` finds the workspace from here
+    args, status = DAMAGED_DB_COMMANDS[command]
+    result = runner.invoke(main, args if command == "quiz readiness" else [*args, "--workspace", str(ws)])
+    assert result.exit_code == status, result.output
+    assert "Traceback" not in result.output + result.stderr
+    warnings = [line for line in result.stderr.splitlines() if "was damaged" in line]
+    asides = [p.name for p in (ws / ".dlcert").iterdir() if ".damaged-" in p.name and p.suffix == ".sqlite"]
+    assert len(warnings) == 1 and len(asides) == 1 and asides[0] in warnings[0]
+    assert len(result.stderr.strip().splitlines()) == 1 + (status == 1 and command != "check")
+    assert snapshot(ws / "exercises") == code_before  # the learner's code is never touched
+    if command == "check":
+        assert {r["task"] for r in json.loads(result.stdout)["results"]} == {t.id for t in NEURONS.tasks}
+        assert sqlite3.connect(ws / ".dlcert" / "progress.sqlite").execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 2
+
+
+def one_error_line(result) -> str:
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.output + result.stderr, result.stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("out, reason", [("/nonexistent/dir/a.zip", "the folder /nonexistent does not exist"),
+                                         ("", "the path is empty")], ids=["missing-folder", "empty"])
+def test_submit_to_a_path_that_cannot_be_written_writes_nothing(ws, runner, tmp_path, monkeypatch, out, reason):
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    result = run(runner, ws, "submit", "--out", out)
+    assert result.exit_code == 2 and reason in one_error_line(result)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("where, reason", [("FILE/sub", "is a file, not a folder"), ("/proc/nope", "cannot write /proc/nope")])
+def test_init_where_no_folder_can_be_made_makes_nothing(runner, tmp_path, monkeypatch, where, reason):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("mine")
+    result = runner.invoke(main, ["init", where])
+    assert result.exit_code == 2 and reason in one_error_line(result)
+    assert [p.name for p in tmp_path.iterdir()] == ["FILE"] and (tmp_path / "FILE").read_text() == "mine"
+
+
+@pytest.mark.parametrize("command", [["reset", "activations"], ["reset", "activations.softmax"], ["upgrade"]])
+def test_reset_and_upgrade_refuse_when_a_module_folder_was_replaced_by_a_file(ws, runner, command):
+    folder = ws / "exercises" / "02_activations"
+    shutil.rmtree(folder)
+    folder.write_text("def softmax(x): ...  # the learner's own code, in the wrong place\n")
+    shutil.rmtree(ws / "exercises" / COURSE.exercises[-1].folder)  # upgrade would add this one
+    before = snapshot(ws)
+    result = run(runner, ws, *command)
+    assert result.exit_code == 1 and "02_activations is a file where dlcert keeps a folder" in one_error_line(result)
+    assert snapshot(ws) == before  # nothing moved, nothing half-added
+
+
+@pytest.mark.parametrize("device", ["cuda", "mps"])
+def test_a_named_device_this_machine_lacks_is_an_error_naming_what_it_has(ws, runner, device):
+    from grader.devices import available
+
+    if device in available():
+        pytest.skip(f"this machine has {device}")
+    for command in (["check", "neurons"], ["watch"]):
+        result = run(runner, ws, *command, "--device", device)
+        line = one_error_line(result)
+        assert result.exit_code == 1 and f"--device {device}" in line and "available: cpu" in line
+    assert "lacks is an error" in " ".join(runner.invoke(main, ["check", "--help"]).output.split())
+
+
+def test_a_workspace_under_a_name_with_spaces_and_accents_works(runner, tmp_path):
+    root = tmp_path / "mon espace de tràvail" / "ü ñ"
+    assert runner.invoke(main, ["init", str(root)]).exit_code == 0
+    solve(root)
+    assert run(runner, root, "check", "neurons").exit_code == 0
+    out = tmp_path / "rendu final é.zip"
+    assert run(runner, root, "submit", "--out", str(out)).exit_code == 0 and zipfile.ZipFile(out).testzip() is None
+
+
 # --- through the installed program, in subprocesses -------------------------------------------
 
 

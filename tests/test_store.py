@@ -36,12 +36,15 @@ def test_a_recheck_of_the_same_code_updates_the_status_and_keeps_a_pass(tmp_path
 
 
 def test_a_version_1_database_is_migrated_and_keeps_its_passes(tmp_path):
+    """Version 1's schema, as dlcert 0.1 made it."""
     db = tmp_path / "p.sqlite"
     old = sqlite3.connect(db)
     old.executescript("""
         CREATE TABLE attempts (id INTEGER PRIMARY KEY, at REAL NOT NULL, task TEXT NOT NULL, status TEXT NOT NULL,
             score REAL NOT NULL, max_score REAL NOT NULL, code_hash TEXT NOT NULL, seed INTEGER,
             duration REAL NOT NULL DEFAULT 0);
+        CREATE TABLE hints (id INTEGER PRIMARY KEY, at REAL NOT NULL, task TEXT NOT NULL, level INTEGER NOT NULL);
+        CREATE TABLE skips (task TEXT PRIMARY KEY, at REAL NOT NULL);
         INSERT INTO attempts (at, task, status, score, max_score, code_hash, seed) VALUES (1, 'm.t', 'passed', 1, 1, 'aaa', 1);
         PRAGMA user_version = 1;
     """)

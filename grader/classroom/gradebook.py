@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from grader.results import TaskResult
+from grader.sqlite import open_db
 
 DEFAULT_PATH = Path("dlcert-class.sqlite")
 
@@ -140,7 +141,7 @@ class Gradebook:
         self.path = Path(path)
         if self.path.parent != Path(""):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+        self.conn = open_db(self.path, tables=("learners", "submissions", "results"), timeout=30)
         self.conn.row_factory = sqlite3.Row
         try:
             self.conn.execute("PRAGMA journal_mode = WAL")

@@ -14,6 +14,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
 
+from grader.sqlite import open_db
+
 ENV_DATA_DIR = "DLCERT_DATA_DIR"
 
 _SCHEMA = """
@@ -105,7 +107,7 @@ class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = sqlite3.connect(str(self.path), timeout=15, isolation_level=None)
+        self.conn = open_db(self.path, tables=("quiz_sessions", "quiz_attempts", "quiz_cards"), timeout=15)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys = ON")
         self.conn.executescript(_SCHEMA)

@@ -51,10 +51,12 @@ def test_a_newer_gradebook_is_refused(tmp_path):
         Gradebook(path)
 
 
-def test_not_a_gradebook(tmp_path):
-    (tmp_path / "x.sqlite").write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(GradebookError):
-        Gradebook(tmp_path / "x.sqlite")
+def test_a_damaged_gradebook_is_moved_aside_and_a_new_one_started(tmp_path):
+    damaged = b"this is not sqlite" * 100
+    (tmp_path / "x.sqlite").write_bytes(damaged)
+    with Gradebook(tmp_path / "x.sqlite") as book:
+        assert book.version == SCHEMA_VERSION
+    assert [p.read_bytes() for p in tmp_path.glob("x.damaged-*.sqlite")] == [damaged]
 
 
 def test_results_are_keyed_by_task_hash_and_version(tmp_path):
