@@ -170,7 +170,8 @@ def _learner(spec, caps, rules, fds, errors_w, uid, gid, home, probing) -> None:
         landlock.restrict(rules, caps.landlock)
     if caps.seccomp:
         seccomp.install()
-    if probing:
+    if probing:  # a job must also be able to read what it is shown (a uid of its own cannot pass a 0700 /root)
+        os.listdir(os.path.dirname(os.__file__))
         os.write(errors_w, b"ok")
         os._exit(0)
     os.close(errors_w)

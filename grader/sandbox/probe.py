@@ -62,8 +62,10 @@ def find_caps(hidden: tuple[str, ...], temp: str) -> confine.Caps:
     if not best.landlock:
         best = replace(best, why="Landlock is not available here (an old kernel, or a container that blocks it)")
     attempts = [("in its own namespaces", best)]
-    for name, off in (("without namespaces", {"namespaces": False, "userns": False}), ("without seccomp", {"seccomp": False}),
-                      ("without Landlock", {"landlock": 0}), ("without a uid of its own", {"job_uid": False})):
+    # Give up the least first: a uid of its own fails where Python lies under a 0700 /root and no mount
+    # namespace shows it; Landlock and seccomp still confine a process that keeps the grader's uid.
+    for name, off in (("without namespaces", {"namespaces": False, "userns": False}), ("without a uid of its own", {"job_uid": False}),
+                      ("without seccomp", {"seccomp": False}), ("without Landlock", {"landlock": 0})):
         less = replace(attempts[-1][1], **off)
         if less != attempts[-1][1]:
             attempts.append((name, less))

@@ -13,6 +13,7 @@ import functools
 import glob
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,10 @@ def mount_root(view: View, base: str, scratch_mb: int, uid: int, gid: int) -> No
     try:
         kernel.mount("tmpfs", base, "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV, "mode=0755,size=4m,nr_inodes=8192")
         os.chmod(base, 0o755)
+        # The scratch first: a bind that lies under /tmp on the host (a venv in /tmp) is shown on top of it.
+        _make_mountpoint(base + SCRATCH, True)
+        kernel.mount("tmpfs", base + SCRATCH, "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV,
+                     f"mode=0700,uid={uid},gid={gid},size={scratch_mb}m,nr_inodes=4096")
         for path in sorted([*view.binds, *view.masks], key=_order):
             target = base + path
             if path in view.masks:
@@ -195,8 +200,8 @@ def mount_root(view: View, base: str, scratch_mb: int, uid: int, gid: int) -> No
                 continue
             if path not in sources:
                 continue
-            _make_mountpoint(target, os.path.isdir(path))
             fd = sources[path]
+            _make_mountpoint(target, stat.S_ISDIR(os.fstat(fd).st_mode))  # the host path itself may lie under `base`
             kernel.mount(f"/proc/self/fd/{fd}", target, None, kernel.MS_BIND | kernel.MS_REC)
             kernel.mount(None, target, None, kernel.MS_REMOUNT | kernel.MS_BIND | kernel.MS_RDONLY | kernel.MS_NOSUID
                          | kernel.MS_NODEV | _locked_flags(fd))
@@ -214,9 +219,6 @@ def mount_root(view: View, base: str, scratch_mb: int, uid: int, gid: int) -> No
             os.close(fd)
     _make_mountpoint(base + "/proc", True)
     kernel.mount("proc", base + "/proc", "proc", kernel.MS_NOSUID | kernel.MS_NODEV | kernel.MS_NOEXEC)
-    _make_mountpoint(base + SCRATCH, True)
-    kernel.mount("tmpfs", base + SCRATCH, "tmpfs", kernel.MS_NOSUID | kernel.MS_NODEV,
-                 f"mode=0700,uid={uid},gid={gid},size={scratch_mb}m,nr_inodes=4096")
     os.mkdir(base + "/.old", 0o700)
     kernel.pivot_root(base, base + "/.old")
     os.chdir("/")
