@@ -26,7 +26,8 @@ ACTIVATIONS = COURSE.exercise("activations")
 LEARNERS = 12
 TASKS = len(NEURONS.tasks) + len(ACTIVATIONS.tasks)
 SEED = int(os.environ.get("DLCERT_INTERRUPT_SEED", random.randrange(10**6)))
-CERT = "nvidia-dli-fdl"
+CERT = "nvidia-nca-genl"
+"""An exam with a multiple-choice paper (the DLI assessment is hands-on: it has none)."""
 SIGNALS = {"SIGINT": signal.SIGINT, "SIGKILL": signal.SIGKILL}
 
 
@@ -146,9 +147,10 @@ def test_an_interrupted_quiz_exam_keeps_every_answer_and_resumes(tmp_path, dlcer
         where = interrupt(proc, name, 0.0)
         assert rows(db, f"SELECT * FROM quiz_attempts ORDER BY id LIMIT {len(finished)}") == finished, where
         open_exam = rows(db, "SELECT id FROM quiz_sessions WHERE finished_at IS NULL ORDER BY id DESC LIMIT 1")
-        if open_exam:  # it recorded answers in order, no more than it was given
-            given = rows(db, f"SELECT position, given FROM quiz_attempts WHERE session_id = {open_exam[0][0]} ORDER BY position")
-            assert [p for p, _ in given] == list(range(len(given))) and len(given) <= len(fed), where
+        if open_exam:  # its draft answers are kept, in order, no more than it was given
+            given = rows(db, f"SELECT position FROM quiz_responses WHERE session_id = {open_exam[0][0]} "
+                             "AND given IS NOT NULL ORDER BY position")
+            assert [p for p, in given] == list(range(len(given))) and len(given) <= len(fed), where
             resumed = dlcert(dlcert_exe, *quiz[:4], "--resume", "--answers", str(tmp_path / "none.yaml"), env=env)
             assert resumed.returncode == 0, (where, resumed.stderr)
     assert rows(db, "SELECT COUNT(*) FROM quiz_sessions WHERE finished_at IS NULL") == [(0,)]

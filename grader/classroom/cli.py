@@ -7,21 +7,23 @@ from pathlib import Path
 
 import click
 
+from grader import atomic
 from grader.classroom.bundle import DEFAULT_BUDGET
 from grader.classroom.intake import Limits
 from grader.classroom.lms import LAYOUTS
+from grader.clitypes import PathParam
 
 DASK_CONNECT_SECONDS = 10
 
 GRADEBOOK_OPTION = click.option(
-    "--gradebook", "-g", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-class.sqlite"),
+    "--gradebook", "-g", type=PathParam(dir_okay=False, path_type=Path), default=Path("dlcert-class.sqlite"),
     show_default=True, help="The class gradebook (SQLite).")
 
 
 SECRET_OPTION = click.option(
     "--secret", hidden=True, help="Refused: a command-line value is visible to every user of the machine.")
 SECRET_FILE_OPTION = click.option(
-    "--secret-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    "--secret-file", type=PathParam(exists=True, dir_okay=False, path_type=Path),
     help="A file whose first line is the secret that derives each learner's case seed as HMAC(secret, learner id) "
          "(or set DLCERT_CLASS_SECRET).")
 ALLOW_UNCONFINED_OPTION = click.option(
@@ -74,15 +76,15 @@ def classroom() -> None:
 
 
 @classroom.command()
-@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("submissions", nargs=-1, required=True, type=PathParam(exists=True, path_type=Path))
 @click.option("--tasks", "-t", "targets", multiple=True, help="Modules or tasks to grade (repeatable; default: every task).")
-@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="CSV of learners (id, name, email, submission).")
+@click.option("--roster", type=PathParam(exists=True, dir_okay=False, path_type=Path), help="CSV of learners (id, name, email, submission).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes (default: every core).")
 @SECRET_OPTION
 @SECRET_FILE_OPTION
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The case seed when there is no secret.")
 @GRADEBOOK_OPTION
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Also write the run's outcomes as JSON (outcomes.json) here.")
+@click.option("--out", type=PathParam(file_okay=False, path_type=Path), help="Also write the run's outcomes as JSON (outcomes.json) here.")
 @click.option("--regrade", is_flag=True, help="Grade everything again, even results the gradebook has.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), help="Where submissions are graded (default: local; dask with --scheduler).")
 @click.option("--scheduler", help="A Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")
@@ -123,6 +125,8 @@ def grade(submissions, targets, roster, jobs, secret, secret_file, seed, gradebo
     _refuse_argv_secret(secret)
     if not scheduler:
         _require_confinement(allow_unconfined)
+    if out:
+        out.mkdir(parents=True, exist_ok=True)  # before grading: a bad --out is one line, not a lost run
     try:
         roster_data = load_roster(roster) if roster else None
     except RosterError as exc:
@@ -157,8 +161,7 @@ def grade(submissions, targets, roster, jobs, secret, secret_file, seed, gradebo
     if roster_data is not None:
         _roster_summary(console, gradebook)
     if out:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "outcomes.json").write_text(json.dumps({"run_id": run.run_id, "tasks": run.tasks, "outcomes": run.outcomes}, indent=2))
+        atomic.write_text(out / "outcomes.json", json.dumps({"run_id": run.run_id, "tasks": run.tasks, "outcomes": run.outcomes}, indent=2))
 
 
 def _dask_client(address: str):
@@ -222,7 +225,7 @@ def show(learner, gradebook, as_json) -> None:
 
 
 @classroom.command("import-quiz")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=PathParam(exists=True, dir_okay=False, path_type=Path))
 @click.option("--learner", help="The learner id (default: each file's name without .json).")
 @GRADEBOOK_OPTION
 def import_quiz(files, learner, gradebook) -> None:
@@ -271,7 +274,7 @@ def _writable(path: Path, folder: bool) -> None:
 
 @classroom.command()
 @click.option("--format", "fmt", type=click.Choice(["html", "csv", "json", "gradescope", "items"]), default="html", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path),
+@click.option("--out", type=PathParam(path_type=Path),
               help="html and gradescope: a folder (made if missing, written into if it exists; for html a NAME.html file "
                    "also works). csv, json, items: a file. Default: report/ for html, gradescope/, else stdout.")
 @click.option("--tasks", "-t", "targets", multiple=True, help="Only these modules or tasks.")
@@ -300,13 +303,12 @@ def report(fmt, out, targets, gradebook) -> None:
         sys.stdout.write(text)
         return
     _writable(out, folder=False)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    atomic.write_text(out, text)
     click.echo(f"wrote {out}")
 
 
 @classroom.command()
-@click.option("--out", type=click.Path(path_type=Path), default=Path("feedback"), show_default=True,
+@click.option("--out", type=PathParam(path_type=Path), default=Path("feedback"), show_default=True,
               help="The folder to write into (made if missing; existing files of the same learners are replaced).")
 @click.option("--tasks", "-t", "targets", multiple=True, help="Only these modules or tasks.")
 @GRADEBOOK_OPTION
@@ -330,8 +332,8 @@ def feedback(out, targets, gradebook) -> None:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="The case seed.")
 @SECRET_OPTION
 @SECRET_FILE_OPTION
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("dlcert-autograder.zip"), show_default=True)
-@click.option("--wheel", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Use this dlcert wheel instead of building one.")
+@click.option("--out", type=PathParam(dir_okay=False, path_type=Path), default=Path("dlcert-autograder.zip"), show_default=True)
+@click.option("--wheel", type=PathParam(exists=True, dir_okay=False, path_type=Path), help="Use this dlcert wheel instead of building one.")
 @click.option("--visibility", "visibility", multiple=True, metavar="[TARGET=]VISIBILITY",
               help="Gradescope visibility (visible, after_published, after_due_date, hidden) of every test, or of a module's "
                    "or task's tests with TARGET=; repeatable, the most specific wins. Default: visible.")

@@ -9,6 +9,9 @@ from typing import Any
 
 import click
 
+from grader import atomic
+from grader.clitypes import PathParam
+
 from grader.quiz.schema import TOPICS
 
 
@@ -125,10 +128,10 @@ def _usage(exc: Exception) -> click.UsageError:
 
 
 @click.group()
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", type=PathParam(dir_okay=False, path_type=Path), default=None,
               help="SQLite file for answers (default: $DLCERT_DATA_DIR/progress.sqlite, else the "
                    "workspace's .dlcert/progress.sqlite, else a per-user file).")
-@click.option("--bank", "banks", multiple=True, type=click.Path(),
+@click.option("--bank", "banks", multiple=True, type=PathParam(),
               help="Use these bank files/folders (a certs.yaml among them is the catalog) instead of the shipped ones.")
 @click.pass_context
 def quiz(ctx: click.Context, db: Path | None, banks: tuple[str, ...]) -> None:
@@ -137,7 +140,7 @@ def quiz(ctx: click.Context, db: Path | None, banks: tuple[str, ...]) -> None:
 
 
 @quiz.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PathParam())
 @click.pass_obj
 def lint(obj: _Ctx, paths: tuple[str, ...]) -> None:
     """Check question banks and certs.yaml (default: every shipped file); list every problem as file:line: message.
@@ -391,11 +394,11 @@ def readiness(obj: _Ctx, cert, passed, as_json) -> None:
 
 
 @quiz.command(name="export")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=PathParam())
 @click.option("--format", "fmt", type=click.Choice(["json", "csv", "gift", "moodle-xml"]), default="json", show_default=True)
 @click.option("--attempts", is_flag=True, help="Export your own attempts (JSON, marked self-reported) instead of questions.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the fixed instance of generated questions (gift, moodle-xml).")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option("-o", "--out", type=PathParam(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
 @click.pass_obj
 def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
     """Export banks (default: every shipped bank) as JSON, CSV, Moodle GIFT or Moodle XML, or your attempts.
@@ -428,14 +431,14 @@ def export_cmd(obj: _Ctx, paths, fmt, attempts, seed, out) -> None:
             for w in warnings:
                 click.echo(f"warning: {w}", err=True)
     if out:
-        out.write_text(text, encoding="utf-8")
+        atomic.write_text(out, text)
     else:
         click.echo(text, nl=False)
 
 
 @quiz.command(name="import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), help="Bank YAML to write (default: stdout).")
+@click.argument("file", type=PathParam(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--out", type=PathParam(dir_okay=False, path_type=Path), help="Bank YAML to write (default: stdout).")
 @click.option("--topic", type=click.Choice(TOPICS), help="The topic of questions whose $CATEGORY does not end in one.")
 @click.option("--cert", "cert_id", help="Map each question to the domains of this cert that cover its topic.")
 @click.option("--mapping", "mappings", multiple=True, metavar="CERT:DOMAIN", help="Map every question to this domain (repeatable).")
@@ -476,7 +479,7 @@ def import_cmd(obj: _Ctx, file: Path, out: Path | None, topic: str | None, cert_
         click.echo(f"warning: {w}", err=True)
     dumped = yaml.safe_dump(bank, sort_keys=False, allow_unicode=True, width=100)
     if out:
-        out.write_text(dumped, encoding="utf-8")
+        atomic.write_text(out, dumped)
         target = out
     else:
         click.echo(dumped, nl=False)

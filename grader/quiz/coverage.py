@@ -26,9 +26,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import click
+from pydantic import ValidationError
 
+from grader.errors import DlcertUsageError
 from grader.quiz.bank import CATALOG_NAME, QUIZZES_ROOT
 from grader.quiz.schema import TOPICS, Bank, Catalog
+from grader.yamlsafe import YamlProblems
 
 TOTAL_TARGET = 300
 TOPIC_TARGET = 12
@@ -205,7 +208,11 @@ def coverage(as_json: bool, root: Path | None) -> None:
       dlcert quiz coverage
       dlcert quiz coverage --json
     """
-    cov = report(root or QUIZZES)
+    try:
+        cov = report(root or QUIZZES)
+    except (YamlProblems, ValidationError) as exc:  # a folder that is not a valid quizzes folder
+        problem = exc.problems[0] if isinstance(exc, YamlProblems) else exc.errors()[0]["msg"]
+        raise DlcertUsageError(f"cannot read the banks in {root or QUIZZES}: {problem} (`dlcert quiz lint` lists every problem)") from exc
     if as_json:
         click.echo(json.dumps(cov.to_json(), indent=2))
     else:
