@@ -7,20 +7,7 @@ from pathlib import Path
 import click
 
 from grader import __version__
-from grader.clitypes import PathParam
-
-DEVICE_HELP = ("Where the PyTorch references run: auto = CUDA when there is one, else the CPU (MPS has no float64, "
-               "so mps runs them on the CPU). A device named here that this machine lacks is an error (exit 1).")
-
-
-def _device(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    from grader.devices import require
-
-    return require(value)
-
-
-DEVICE_OPTION = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto",
-                             show_default=True, callback=_device, help=DEVICE_HELP)
+from grader.clitypes import DEVICE_OPTION, PathParam
 
 OPTIONAL_COMMANDS = {
     "quiz": ("grader.quiz.cli", "quiz"),

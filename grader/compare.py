@@ -120,6 +120,9 @@ def _close(got: Any, want: Any, tol: Tolerance, path: str) -> list[Mismatch]:
             cast = "bool" if want_arr.dtype.kind == "b" else "np.int64"
             return [Mismatch(path, f"dtype {got_arr.dtype}, expected {kind} array", kind="dtype",
                              fix=f"convert it with `.astype({cast})`")]
+        if want_arr.dtype.itemsize < 8 and got_arr.dtype != want_arr.dtype:
+            return [Mismatch(path, f"dtype {got_arr.dtype}, expected {want_arr.dtype}", kind="dtype",
+                             fix=f"the point of {want_arr.dtype} is its size: convert with `.astype(np.{want_arr.dtype})`")]
         return _exact(got_arr, want_arr, path)
     if isinstance(got, np.ndarray) and got.dtype != np.float64 and want_arr.ndim > 0:
         return [Mismatch(path, f"dtype {got.dtype}, expected float64", kind="dtype",

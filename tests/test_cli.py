@@ -316,6 +316,8 @@ def test_a_named_device_this_machine_lacks_is_an_error_naming_what_it_has(ws, ru
         result = run(runner, ws, *command, "--device", device)
         line = one_error_line(result)
         assert result.exit_code == 1 and f"--device {device}" in line and "available: cpu" in line
+    result = runner.invoke(main, ["class", "grade", str(ws), "--device", device])
+    assert result.exit_code == 1 and f"--device {device}" in one_error_line(result)
     assert "lacks is an error" in " ".join(runner.invoke(main, ["check", "--help"]).output.split())
 
 

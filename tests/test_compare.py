@@ -24,9 +24,17 @@ def test_shape_dtype_and_type_are_checked():
     assert "shape (2, 1)" in compare(np.zeros((2, 1)), np.zeros(2), "allclose", TOL)[0].problem
     assert "float32" in compare(np.zeros(2, np.float32), np.zeros(2), "allclose", TOL)[0].problem
     assert "a list" in compare([0.0, 0.0], np.zeros(2), "allclose", TOL)[0].problem
-    assert "expected a number" in compare(np.zeros(2), 0.5, "allclose", TOL)[0].problem or compare(
-        np.zeros(2), 0.5, "allclose", TOL
-    )
+    assert "shape (2,), expected a scalar" in compare(np.zeros(2), 0.5, "allclose", TOL)[0].problem
+    assert "expected a number" in compare("0.5", 0.5, "allclose", TOL)[0].problem
+
+
+def test_a_narrow_integer_dtype_is_part_of_the_answer():
+    """int8 codes are the point of quantization: int64 codes with the right values still fail."""
+    want = np.array([3, -127], dtype=np.int8)
+    [m] = compare(want.astype(np.int64), want, "allclose", TOL)
+    assert m.kind == "dtype" and "expected int8" in m.problem and ".astype(np.int8)" in m.fix
+    assert compare(want.copy(), want, "allclose", TOL) == []
+    assert compare(np.array([1, 2], dtype=np.int32), np.array([1, 2]), "allclose", TOL) == []
 
 
 def test_scalars_accept_python_numbers_and_0d_arrays():

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from grader.atomic import write_text
 from grader.classroom.grading import GradeJob, class_secret, close_warm, derive_seed, grade_submission, refusal
 from grader.classroom.reports import gradescope_results, parse_visibility
 
@@ -78,16 +79,16 @@ def main(argv: list[str] | None = None) -> int:
             from grader.course import load_course
 
             tasks = [t.id for t in load_course().select(args.tasks)]
-            out.write_text(json.dumps(_zero(tasks, "error", problem, 0.0, visibility), indent=2))
+            write_text(out, json.dumps(_zero(tasks, "error", problem, 0.0, visibility), indent=2))
             print(problem, file=sys.stderr)
             return 1
         results = run(args.root, args.tasks, args.seed, class_secret(args.secret_file), args.device, args.budget, visibility,
                       args.allow_unconfined)
     except Exception as exc:  # the autograder must always leave a results.json behind
         results = {"score": 0.0, "execution_time": 0, "output": f"The autograder failed: {exc!r}", "tests": []}
-        out.write_text(json.dumps(results, indent=2))
+        write_text(out, json.dumps(results, indent=2))
         return 1
-    out.write_text(json.dumps(results, indent=2))
+    write_text(out, json.dumps(results, indent=2))
     return 0
 
 

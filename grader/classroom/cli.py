@@ -11,7 +11,7 @@ from grader import atomic
 from grader.classroom.bundle import DEFAULT_BUDGET
 from grader.classroom.intake import Limits
 from grader.classroom.lms import LAYOUTS
-from grader.clitypes import PathParam
+from grader.clitypes import DEVICE_OPTION, PathParam
 
 DASK_CONNECT_SECONDS = 10
 
@@ -88,7 +88,7 @@ def classroom() -> None:
 @click.option("--regrade", is_flag=True, help="Grade everything again, even results the gradebook has.")
 @click.option("--executor", type=click.Choice(["local", "dask"]), help="Where submissions are graded (default: local; dask with --scheduler).")
 @click.option("--scheduler", help="A Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --executor dask).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True, help="Where the PyTorch references run.")
+@DEVICE_OPTION
 @click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
               help="How the folder of hand-ins is laid out: an LMS's bulk download, or one file or folder per learner (plain).")
 @click.option("--max-size", "max_mib", type=click.FloatRange(min=0, min_open=True), default=Limits.max_total_bytes / 2**20,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from grader.atomic import write_text
 from grader.classroom.reports import ClassData, LearnerSummary
 
 LEARNERS_FOLDER = "learners"
@@ -70,11 +71,11 @@ def write_report(data: ClassData, out: Path) -> list[Path]:
     else:
         index, folder = out / "index.html", out / LEARNERS_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    index.write_text(class_page(data, folder.name), encoding="utf-8")
+    write_text(index, class_page(data, folder.name))
     written = [index]
     for learner in data.learners:
         path = folder / learner.page
-        path.write_text(learner_page(data, learner, class_page_link=f"../{index.name}"), encoding="utf-8")
+        write_text(path, learner_page(data, learner, class_page_link=f"../{index.name}"))
         written.append(path)
     return written
 
@@ -87,9 +88,9 @@ def write_feedback(data: ClassData, folder: Path) -> list[Path]:
         if learner.submission_status == "missing":
             continue
         html = folder / learner.page
-        html.write_text(learner_page(data, learner, feedback=True), encoding="utf-8")
+        write_text(html, learner_page(data, learner, feedback=True))
         md = html.with_suffix(".md")
-        md.write_text(feedback_markdown(data, learner), encoding="utf-8")
+        write_text(md, feedback_markdown(data, learner))
         written += [html, md]
     return written
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from grader import __version__
+from grader.atomic import write_text
 from grader.classroom import itemstats
 from grader.classroom.gradebook import Gradebook
 from grader.course import load_course
@@ -333,7 +334,7 @@ def write_gradescope(data: ClassData, folder: Path) -> list[Path]:
         note = f"dlcert {__version__}, seed {learner.seed}; submission {learner.submission_status}"
         path = folder / _safe_name(learner.learner) / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(gradescope_results(results, execution_time=seconds, output=note), indent=2))
+        write_text(path, json.dumps(gradescope_results(results, execution_time=seconds, output=note), indent=2))
         written.append(path)
     return written
 
