@@ -230,6 +230,7 @@ def hint(task: str | None, show_all: bool, level: int | None, workspace: Path | 
       dlcert hint --all                 every hint seen so far, again
       dlcert hint --level 1             the first hint, again
     """
+    from grader.progress import next_hint_level
     from grader.store import record_hint
 
     if show_all and level is not None:
@@ -243,7 +244,7 @@ def hint(task: str | None, show_all: bool, level: int | None, workspace: Path | 
     if show_all:
         levels = list(range(1, max(seen, 1) + 1))
     else:
-        levels = [level or min(seen + 1, len(hints))]
+        levels = [level or next_hint_level(state)]
     if max(levels) > state.hints:
         record_hint(ws.db_path, state.task.id, max(levels))
     out = console()
@@ -480,23 +481,40 @@ def upgrade(workspace: Path | None) -> None:
 
 
 @main.command()
+@click.argument("target", required=False)
 @click.option("--poll", is_flag=True, help="Poll for changes (WSL2, network drives, some editors).")
 @click.option("--seed", type=int, help="Fix the random cases.")
 @DEVICE_OPTION
 @click.option("--max-runs", type=int, hidden=True, help="Stop after this many re-checks (for scripts and tests).")
 @WORKSPACE_OPTION
-def watch(poll: bool, seed: int | None, device: str, max_runs: int | None, workspace: Path | None) -> None:
-    """Re-check on every save and show the current task's diagnosis; Ctrl-C to stop.
+def watch(target: str | None, poll: bool, seed: int | None, device: str, max_runs: int | None,
+          workspace: Path | None) -> None:
+    """Re-check on every save and show the current task's diagnosis; `q` or Ctrl-C to stop.
 
-    Moves on to the next task when the current one passes.
+    TARGET (a module or a task, in any form `check` takes) keeps watch on it; the current task
+    moves on when it passes. In a terminal, keys drive it: h next hint, l list, n next pending
+    task, c check all, r re-run, q quit.
 
     \b
     Examples:
       dlcert watch
-      dlcert watch --poll     on WSL2 or a network drive
+      dlcert watch activations    only that module's tasks
+      dlcert watch --poll         on WSL2 or a network drive
     """
+    import threading
+
+    from grader.course import CourseError
     from grader.watch import WatchSession, file_changes
 
     ws = _open_workspace(workspace)
-    session = WatchSession(ws, _course(), console(), seed=seed, device=device)
-    session.run(file_changes(ws.root / "exercises", poll), max_runs=max_runs)
+    course = _course()
+    try:
+        focus = course.select([target]) if target else None
+    except CourseError as exc:
+        raise click.UsageError(str(exc)) from exc
+    session = WatchSession(ws, course, console(), seed=seed, device=device, focus=focus, focus_name=target)
+    stop = threading.Event()
+    try:
+        session.run(file_changes(ws.root / "exercises", poll, stop), max_runs=max_runs, keys=sys.stdin.isatty())
+    finally:
+        stop.set()
