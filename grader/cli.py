@@ -83,22 +83,44 @@ def main() -> None:
     """
 
 
+NOTEBOOKS_IN_WORKSPACE = "DIRECTORY/notebooks"
+"""What a bare `--notebooks` means (click needs a value to stand for "no folder given")."""
+
+
 @main.command()
 @click.argument("directory", type=PathParam(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--notebooks", type=PathParam(file_okay=False, path_type=Path), is_flag=False,
+              flag_value=NOTEBOOKS_IN_WORKSPACE, default=None, metavar="[DIR]",
+              help="Also write one Jupyter notebook per module (stub cells, a check cell after each task) "
+                   "in DIR, default DIRECTORY/notebooks.")
+def init(directory: Path, notebooks: Path | None) -> None:
     """Make a learner workspace in DIRECTORY with every exercise stub.
 
-    Refuses to overwrite an existing workspace or a non-empty folder.
+    Refuses to overwrite an existing workspace, a non-empty folder or existing notebooks.
 
     \b
-    Example:
+    Examples:
       dlcert init ws && cd ws && dlcert check neurons
+      dlcert init ws --notebooks        also ws/notebooks/01_neurons.ipynb, ...
     """
     from grader.workspace import init_workspace
 
-    ws = init_workspace(directory, _course())
+    course = _course()
+    if notebooks == Path(NOTEBOOKS_IN_WORKSPACE):
+        notebooks = directory / "notebooks"
+    if notebooks is not None:
+        taken = [notebooks / f"{e.folder}.ipynb" for e in course.exercises if (notebooks / f"{e.folder}.ipynb").exists()]
+        if taken:
+            raise click.UsageError(f"{taken[0]} exists; refusing to overwrite a notebook (choose another --notebooks DIR)")
+    ws = init_workspace(directory, course)
     out = console()
     out.print(f"Made a workspace in [bold]{ws.root}[/]: your code goes in {ws.root / 'exercises'}.")
+    if notebooks is not None:
+        from grader.notebook_files import write_notebooks
+
+        written = write_notebooks(course, notebooks)
+        out.print(f"Wrote {len(written)} notebooks in [bold]{notebooks}[/] (open one in Jupyter; each check cell "
+                  "grades the cell above it).")
     out.print(f"Next: [bold]cd {directory}[/] and [bold]dlcert check neurons[/] (or open exercises/01_neurons/neurons.py).")
 
 

@@ -140,6 +140,18 @@ class Report:
                 return r
         raise KeyError(task)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a report as a table (see `grader.render.report_html`)."""
+        from grader.render import report_html
+
+        return report_html(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's terminal shows the whole report as text."""
+        from grader.render import report_text
+
+        printer.text(report_text(self))
+
     def __repr__(self) -> str:
         counts = {s: sum(r.status == s for r in self.results) for s in STATUSES}
         summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
