@@ -36,7 +36,9 @@ class Bound(_Strict):
     at_most: float | None = None
 
 
-Comparison = Union[Literal["allclose", "exact", "info"], Bound]
+Comparison = Union[Literal["allclose", "exact", "info", "trait"], Bound]
+"""`info` is shown, never graded; `trait` is not graded either, but a known mistake is named only when
+its trait equals the learner's (how a failure happened: the learning rate's scale, the loss curve's shape)."""
 
 
 class CaseSpec(_Strict):

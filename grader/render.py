@@ -175,6 +175,16 @@ def curve_picture(curve: Curve, width: int, color: bool = True) -> Group:
     return Group(*parts)
 
 
+def series_pictures(series: list, width: int, color: bool = True) -> Table:
+    """Curves over a run (the training loss, the accuracy), side by side, each against its target."""
+    grid = Table.grid(padding=(0, 1))
+    each = max(20, (width - len(series) + 1) // len(series))
+    for _ in series:
+        grid.add_column(width=each, no_wrap=True)
+    grid.add_row(*(Text.from_ansi(plots.run_series(s, width=each, color=color)) for s in series))
+    return grid
+
+
 def progress_bars(summaries: list, width: int, color: bool = True) -> Text:
     """Tasks passed per module, as bars (for a terminal)."""
     return Text.from_ansi(plots.bars([m.folder for m in summaries], [m.percent for m in summaries], upper=100,
@@ -195,6 +205,8 @@ def diagnosis_panel(result: TaskResult, picture: bool = False, width: int = 80, 
             parts.append(Text("\n".join(d.details), style="cyan"))
         if picture and d.curve is not None:
             parts.append(curve_picture(d.curve, width - 4, color))
+        if picture and d.series:
+            parts.append(series_pictures(d.series, width - 4, color))
     if result.output.strip():
         parts.append(Text("your code printed:\n" + result.output.strip()[-1500:], style="dim"))
     parts.append(Text(f"stuck? dlcert hint {result.task}", style="dim italic"))

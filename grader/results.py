@@ -41,6 +41,16 @@ class Curve:
 
 
 @dataclass
+class Series:
+    """An output recorded over a run (the training loss per step): the learner's and the reference's
+    values, each spread over its own run (their steps may differ); a non-finite value is None."""
+
+    name: str
+    yours: list[float | None]
+    target: list[float | None]
+
+
+@dataclass
 class Diagnosis:
     """Why a task did not pass, for a person; `null` in JSON when it passed."""
 
@@ -56,11 +66,14 @@ class Diagnosis:
     """Extra lines (inputs, expected, got, per-output errors), shown by the terminal renderer."""
     curve: Curve | None = None
     """For element-wise tasks whose values differ: the points to draw (an optional extra key)."""
+    series: list[Series] = field(default_factory=list)
+    """Curves over a run (training loss and accuracy) beside the reference's (an optional extra key)."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Diagnosis":
         data = dict(data)
         data["curve"] = Curve(**data["curve"]) if data.get("curve") else None
+        data["series"] = [Series(**s) for s in data.get("series", [])]
         return cls(**data)
 
 
