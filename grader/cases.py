@@ -18,7 +18,8 @@ class CaseError(ValueError):
 
 @dataclass(frozen=True)
 class Case:
-    """One concrete input of a task: arguments in call order, and whether it must be warning-free."""
+    """One concrete input of a task: arguments in call order (a multi-call case's `calls` last), and
+    whether it must be warning-free."""
 
     name: str
     args: dict[str, Any]
@@ -32,7 +33,10 @@ def build_cases(task: Task, seed: int) -> list[Case]:
         for draw in range(spec.repeat):
             name = spec.name if spec.repeat == 1 else f"{spec.name}_{draw + 1}"
             rng = np.random.default_rng([seed, _crc(task.id), _crc(spec.name), draw])
-            cases.append(Case(name, {k: build_value(v, rng) for k, v in spec.args.items()}, spec.stable))
+            args = {k: build_value(v, rng) for k, v in spec.args.items()}
+            if spec.calls:
+                args["calls"] = [{k: build_value(v, rng) for k, v in call.items()} for call in spec.calls]
+            cases.append(Case(name, args, spec.stable))
     return cases
 
 
@@ -135,7 +139,9 @@ _GENERATORS = {
 def validate_recipes(spec: CaseSpec) -> list[str]:
     """Problems in a case's recipes, found by building them once (used by the course self-check)."""
     problems = []
-    for arg, recipe in spec.args.items():
+    recipes = list(spec.args.items())
+    recipes += [(f"calls[{i}].{arg}", r) for i, call in enumerate(spec.calls) for arg, r in call.items()]
+    for arg, recipe in recipes:
         try:
             build_value(recipe, np.random.default_rng(0))
         except (CaseError, KeyError, ValueError) as exc:

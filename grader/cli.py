@@ -70,22 +70,44 @@ def main() -> None:
     """
 
 
+NOTEBOOKS_IN_WORKSPACE = "DIRECTORY/notebooks"
+"""What a bare `--notebooks` means (click needs a value to stand for "no folder given")."""
+
+
 @main.command()
 @click.argument("directory", type=PathParam(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option("--notebooks", type=PathParam(file_okay=False, path_type=Path), is_flag=False,
+              flag_value=NOTEBOOKS_IN_WORKSPACE, default=None, metavar="[DIR]",
+              help="Also write one Jupyter notebook per module (stub cells, a check cell after each task) "
+                   "in DIR, default DIRECTORY/notebooks.")
+def init(directory: Path, notebooks: Path | None) -> None:
     """Make a learner workspace in DIRECTORY with every exercise stub.
 
-    Refuses to overwrite an existing workspace or a non-empty folder.
+    Refuses to overwrite an existing workspace, a non-empty folder or existing notebooks.
 
     \b
-    Example:
+    Examples:
       dlcert init ws && cd ws && dlcert check neurons
+      dlcert init ws --notebooks        also ws/notebooks/01_neurons.ipynb, ...
     """
     from grader.workspace import init_workspace
 
-    ws = init_workspace(directory, _course())
+    course = _course()
+    if notebooks == Path(NOTEBOOKS_IN_WORKSPACE):
+        notebooks = directory / "notebooks"
+    if notebooks is not None:
+        taken = [notebooks / f"{e.folder}.ipynb" for e in course.exercises if (notebooks / f"{e.folder}.ipynb").exists()]
+        if taken:
+            raise click.UsageError(f"{taken[0]} exists; refusing to overwrite a notebook (choose another --notebooks DIR)")
+    ws = init_workspace(directory, course)
     out = console()
     out.print(f"Made a workspace in [bold]{ws.root}[/]: your code goes in {ws.root / 'exercises'}.")
+    if notebooks is not None:
+        from grader.notebook_files import write_notebooks
+
+        written = write_notebooks(course, notebooks)
+        out.print(f"Wrote {len(written)} notebooks in [bold]{notebooks}[/] (open one in Jupyter; each check cell "
+                  "grades the cell above it).")
     out.print(f"Next: [bold]cd {directory}[/] and [bold]dlcert check neurons[/] (or open exercises/01_neurons/neurons.py).")
 
 
@@ -217,6 +239,7 @@ def hint(task: str | None, show_all: bool, level: int | None, workspace: Path | 
       dlcert hint --all                 every hint seen so far, again
       dlcert hint --level 1             the first hint, again
     """
+    from grader.progress import next_hint_level
     from grader.store import record_hint
 
     if show_all and level is not None:
@@ -230,7 +253,7 @@ def hint(task: str | None, show_all: bool, level: int | None, workspace: Path | 
     if show_all:
         levels = list(range(1, max(seen, 1) + 1))
     else:
-        levels = [level or min(seen + 1, len(hints))]
+        levels = [level or next_hint_level(state)]
     if max(levels) > state.hints:
         record_hint(ws.db_path, state.task.id, max(levels))
     out = console()
@@ -467,23 +490,40 @@ def upgrade(workspace: Path | None) -> None:
 
 
 @main.command()
+@click.argument("target", required=False)
 @click.option("--poll", is_flag=True, help="Poll for changes (WSL2, network drives, some editors).")
 @click.option("--seed", type=int, help="Fix the random cases.")
 @DEVICE_OPTION
 @click.option("--max-runs", type=int, hidden=True, help="Stop after this many re-checks (for scripts and tests).")
 @WORKSPACE_OPTION
-def watch(poll: bool, seed: int | None, device: str, max_runs: int | None, workspace: Path | None) -> None:
-    """Re-check on every save and show the current task's diagnosis; Ctrl-C to stop.
+def watch(target: str | None, poll: bool, seed: int | None, device: str, max_runs: int | None,
+          workspace: Path | None) -> None:
+    """Re-check on every save and show the current task's diagnosis; `q` or Ctrl-C to stop.
 
-    Moves on to the next task when the current one passes.
+    TARGET (a module or a task, in any form `check` takes) keeps watch on it; the current task
+    moves on when it passes. In a terminal, keys drive it: h next hint, l list, n next pending
+    task, c check all, r re-run, q quit.
 
     \b
     Examples:
       dlcert watch
-      dlcert watch --poll     on WSL2 or a network drive
+      dlcert watch activations    only that module's tasks
+      dlcert watch --poll         on WSL2 or a network drive
     """
+    import threading
+
+    from grader.course import CourseError
     from grader.watch import WatchSession, file_changes
 
     ws = _open_workspace(workspace)
-    session = WatchSession(ws, _course(), console(), seed=seed, device=device)
-    session.run(file_changes(ws.root / "exercises", poll), max_runs=max_runs)
+    course = _course()
+    try:
+        focus = course.select([target]) if target else None
+    except CourseError as exc:
+        raise click.UsageError(str(exc)) from exc
+    session = WatchSession(ws, course, console(), seed=seed, device=device, focus=focus, focus_name=target)
+    stop = threading.Event()
+    try:
+        session.run(file_changes(ws.root / "exercises", poll, stop), max_runs=max_runs, keys=sys.stdin.isatty())
+    finally:
+        stop.set()

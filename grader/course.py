@@ -36,7 +36,9 @@ class Bound(_Strict):
     at_most: float | None = None
 
 
-Comparison = Union[Literal["allclose", "exact", "info"], Bound]
+Comparison = Union[Literal["allclose", "exact", "info", "trait"], Bound]
+"""`info` is shown, never graded; `trait` is not graded either, but a known mistake is named only when
+its trait equals the learner's (how a failure happened: the learning rate's scale, the loss curve's shape)."""
 
 
 class CaseSpec(_Strict):
@@ -47,6 +49,16 @@ class CaseSpec(_Strict):
     stable: bool = False
     """The call must raise no RuntimeWarning on this case."""
     repeat: int = Field(1, ge=1, le=10)
+    calls: list[dict[str, Any]] = Field([], max_length=20)
+    """A multi-call case: after the case's own call, the same object is called again with each of
+    these (fresh values each time); they reach the harness and the reference as a last argument, `calls`."""
+
+    @field_validator("args")
+    @classmethod
+    def _calls_is_not_an_arg(cls, args: dict[str, Any]) -> dict[str, Any]:
+        if "calls" in args:
+            raise ValueError("`calls` is the multi-call list (a field of the case), not an argument name")
+        return args
 
 
 class MistakeSpec(_Strict):

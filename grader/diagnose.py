@@ -11,7 +11,7 @@ from grader import drive, trusted
 from grader.cases import Case
 from grader.compare import Mismatch, compare, name_outputs, relative_error, unchanged
 from grader.course import Bound, Task
-from grader.results import Curve, Diagnosis
+from grader.results import Curve, Diagnosis, Series
 from grader.wire import Rejected
 
 
@@ -87,7 +87,22 @@ def diagnose(task: Task, verdict: CaseVerdict) -> Diagnosis:
         text=text,
         details=details,
         curve=curve(task, verdict),
+        series=series(task, verdict),
     )
+
+
+def series(task: Task, verdict: CaseVerdict) -> list[Series]:
+    """The case's `*_curve` info outputs (1-D float arrays, e.g. the loss per training step), the learner's
+    beside the reference's."""
+    if not isinstance(verdict.got, dict) or not isinstance(verdict.want, dict):
+        return []
+    found = []
+    for name in task.spec.outputs:
+        got, want = verdict.got.get(name), verdict.want.get(name)
+        if name.endswith("_curve") and task.spec.comparison(name) == "info" and all(
+                isinstance(a, np.ndarray) and a.ndim == 1 and a.dtype.kind == "f" for a in (got, want)):
+            found.append(Series(name, _points(got), _points(want)))
+    return found
 
 
 def advice(task: Task, verdict: CaseVerdict) -> str:
@@ -127,7 +142,7 @@ def _outputs_table(task: Task, verdict: CaseVerdict) -> list[str]:
     for name in task.spec.outputs:
         how = task.spec.comparison(name)
         got, want = verdict.got.get(name), verdict.want.get(name)
-        if how == "info":
+        if how in ("info", "trait"):
             lines.append(f"{name}: {show(got)}")
             continue
         if not isinstance(how, Bound):
@@ -246,6 +261,8 @@ def _same(task: Task, name: str, got: Any, theirs: Any, want: dict | None) -> bo
     how = task.spec.comparison(name)
     if how == "info":
         return True
+    if how == "trait":
+        return not compare(got, theirs, "exact", task.spec.tolerance)
     if isinstance(how, Bound):
         return bool(compare(got, None, how, task.spec.tolerance)) == bool(compare(theirs, None, how, task.spec.tolerance))
     return not compare(got, theirs, how, task.spec.tolerance)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from grader.results import Curve
+from grader.results import Curve, Series
 
 EXPECTED, GOT, FIRST_WRONG = "green", "red", "red+"
 TIME_TICKS = {0: "1 µs", 1: "10 µs", 2: "100 µs", 3: "1 ms", 4: "10 ms", 5: "100 ms", 6: "1 s", 7: "10 s", 8: "100 s"}
@@ -50,6 +50,20 @@ def curve(c: Curve, width: int = 78, height: int = 16, color: bool = True) -> st
     for signal in signals:
         figure.draw(signal)
     figure.label(c.input)
+    return _text(figure, color)
+
+
+def run_series(s: Series, width: int = 38, height: int = 14, color: bool = True) -> str:
+    """A value over a run, the learner's (x) against the reference's (•), each over its own run's length."""
+    plotext, figure = _figure(width, height, f"{s.name}: yours x, target •")
+    for values, marker in ((s.target, plotext.marker("dot", EXPECTED)), (s.yours, plotext.marker("x", GOT))):
+        points = [(100.0 * i / max(1, len(values) - 1), v) for i, v in enumerate(values) if v is not None]
+        if points:
+            figure.draw(figure.signal(*zip(*points), marker=marker))
+    ruler = figure.ruler("x")
+    ruler.ticks([0, 50, 100], ["0", "50%", "100%"])
+    ruler.lim(0, 100)
+    figure.label("of training")
     return _text(figure, color)
 
 

@@ -80,6 +80,11 @@ def workspace_passed_tasks(start=None) -> set[str]:
     return passed_tasks(states(load_course(), open_workspace(root))) if root else set()
 
 
+def next_hint_level(state: TaskState) -> int:
+    """The hint a plain `hint` shows: one deeper than the deepest seen, the last one again at the end."""
+    return min(min(state.hints, len(state.task.spec.hints)) + 1, len(state.task.spec.hints))
+
+
 def current_task(all_states: list[TaskState]) -> TaskState | None:
     """The first task that has not passed and is not skipped (rustlings' "current exercise")."""
     return next((s for s in all_states if not s.done and not s.skipped), None)

@@ -21,6 +21,38 @@ def report_json(report: Report) -> str:
     return json.dumps(report.to_dict(), allow_nan=False, default=str)
 
 
+def report_text(report: Report) -> str:
+    """The whole report as plain text: a line per task, its diagnosis under it, the score."""
+    lines = []
+    for r in report.results:
+        lines.append(f"{ICON[r.status]} {r.task}: {LABEL.get(r.status, r.status)} ({_points(r.score)}/{_points(r.max_score)})")
+        if r.diagnosis is not None and not r.passed:
+            lines += ["    " + line for line in r.diagnosis.text.splitlines()]
+    lines.append(f"score {_points(report.score)}/{_points(report.max_score)}")
+    return "\n".join(lines)
+
+
+HTML_COLOUR = {"passed": "#1a7f37", "failed": "#cf222e", "error": "#8250df", "timeout": "#9a6700", "not_implemented": "#6e7781"}
+
+
+def report_html(report: Report) -> str:
+    """The report as an HTML table (task, verdict, diagnosis) for Jupyter; every text escaped."""
+    from html import escape
+
+    rows = []
+    for r in report.results:
+        d = r.diagnosis if not r.passed else None
+        text = escape(d.text).replace("\n", "<br>") if d else ""
+        verdict = f"{ICON[r.status]} {LABEL.get(r.status, r.status)} ({_points(r.score)}/{_points(r.max_score)})"
+        rows.append(f'<tr><td style="text-align:left"><code>{escape(r.task)}</code></td>'
+                    f'<td style="text-align:left;color:{HTML_COLOUR[r.status]};white-space:nowrap"><b>{escape(verdict)}</b></td>'
+                    f'<td style="text-align:left">{text}</td></tr>')
+    return ('<table class="dlcert-report"><thead><tr><th style="text-align:left">task</th>'
+            '<th style="text-align:left">verdict</th><th style="text-align:left">diagnosis</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>'
+            f'<p>score {_points(report.score)}/{_points(report.max_score)}</p>')
+
+
 def _points(value: float) -> str:
     """Points for people: at most two decimals (0.67, not 0.666667)."""
     return f"{value:.2f}".rstrip("0").rstrip(".")
@@ -143,6 +175,16 @@ def curve_picture(curve: Curve, width: int, color: bool = True) -> Group:
     return Group(*parts)
 
 
+def series_pictures(series: list, width: int, color: bool = True) -> Table:
+    """Curves over a run (the training loss, the accuracy), side by side, each against its target."""
+    grid = Table.grid(padding=(0, 1))
+    each = max(20, (width - len(series) + 1) // len(series))
+    for _ in series:
+        grid.add_column(width=each, no_wrap=True)
+    grid.add_row(*(Text.from_ansi(plots.run_series(s, width=each, color=color)) for s in series))
+    return grid
+
+
 def progress_bars(summaries: list, width: int, color: bool = True) -> Text:
     """Tasks passed per module, as bars (for a terminal)."""
     return Text.from_ansi(plots.bars([m.folder for m in summaries], [m.percent for m in summaries], upper=100,
@@ -163,6 +205,8 @@ def diagnosis_panel(result: TaskResult, picture: bool = False, width: int = 80, 
             parts.append(Text("\n".join(d.details), style="cyan"))
         if picture and d.curve is not None:
             parts.append(curve_picture(d.curve, width - 4, color))
+        if picture and d.series:
+            parts.append(series_pictures(d.series, width - 4, color))
     if result.output.strip():
         parts.append(Text("your code printed:\n" + result.output.strip()[-1500:], style="dim"))
     parts.append(Text(f"stuck? dlcert hint {result.task}", style="dim italic"))

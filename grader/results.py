@@ -41,6 +41,16 @@ class Curve:
 
 
 @dataclass
+class Series:
+    """An output recorded over a run (the training loss per step): the learner's and the reference's
+    values, each spread over its own run (their steps may differ); a non-finite value is None."""
+
+    name: str
+    yours: list[float | None]
+    target: list[float | None]
+
+
+@dataclass
 class Diagnosis:
     """Why a task did not pass, for a person; `null` in JSON when it passed."""
 
@@ -56,11 +66,14 @@ class Diagnosis:
     """Extra lines (inputs, expected, got, per-output errors), shown by the terminal renderer."""
     curve: Curve | None = None
     """For element-wise tasks whose values differ: the points to draw (an optional extra key)."""
+    series: list[Series] = field(default_factory=list)
+    """Curves over a run (training loss and accuracy) beside the reference's (an optional extra key)."""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Diagnosis":
         data = dict(data)
         data["curve"] = Curve(**data["curve"]) if data.get("curve") else None
+        data["series"] = [Series(**s) for s in data.get("series", [])]
         return cls(**data)
 
 
@@ -139,6 +152,18 @@ class Report:
             if r.task == task:
                 return r
         raise KeyError(task)
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a report as a table (see `grader.render.report_html`)."""
+        from grader.render import report_html
+
+        return report_html(self)
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's terminal shows the whole report as text."""
+        from grader.render import report_text
+
+        printer.text(report_text(self))
 
     def __repr__(self) -> str:
         counts = {s: sum(r.status == s for r in self.results) for s in STATUSES}

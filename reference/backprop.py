@@ -21,13 +21,19 @@ def numerical_gradient(fn, x, eps=1e-6):
     return {"grad": x.grad, "x_restored": True}
 
 
-def Dense(W, b, x, grad_out):
-    W = W.detach().clone().requires_grad_(True)
-    b = b.detach().clone().requires_grad_(True)
-    x = x.detach().clone().requires_grad_(True)
-    out = x @ W + b
-    out.backward(grad_out)
-    return {"out": out.detach(), "dx": x.grad, "dW": W.grad, "db": b.grad}
+def Dense(W, b, x, grad_out, calls=()):
+    """One forward and backward by autograd; with `calls`, each output is a list, one entry per call."""
+    steps = []
+    for x_t, g_t in [(x, grad_out)] + [(c["x"], c["grad_out"]) for c in calls]:
+        W_t = W.detach().clone().requires_grad_(True)
+        b_t = b.detach().clone().requires_grad_(True)
+        x_t = x_t.detach().clone().requires_grad_(True)
+        out = x_t @ W_t + b_t
+        out.backward(g_t)
+        steps.append({"out": out.detach(), "dx": x_t.grad, "dW": W_t.grad, "db": b_t.grad})
+    if not calls:
+        return steps[0]
+    return {name: [s[name] for s in steps] for name in ("out", "dx", "dW", "db")}
 
 
 def mlp_loss_and_grads(params, x, labels):

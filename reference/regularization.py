@@ -46,6 +46,7 @@ def dropout(x, p, seed):
         "eval_identity": bool(torch.equal(out_eval, X)),
         "draws_differ": not torch.equal(out1, out2),
         "same_seed_same_output": bool(torch.equal(out1, out3)),
+        "float64_outputs": True,
         "input_unchanged": True,
     }
 
@@ -77,6 +78,7 @@ def batchnorm_forward(xs, x_eval, gamma, beta, running_mean, running_var, moment
         "eval_running_mean": bn.running_mean.clone(),
         "eval_running_var": bn.running_var.clone(),
         "inputs_unchanged": True,
+        "running_stats_unchanged": True,
     }
 
 

@@ -38,3 +38,55 @@ def test_cases_are_seeded_and_reproducible(toy_course):
     assert [x.name for x in a] == ["small", "random"]
     assert np.array_equal(a[1].args["x"], b[1].args["x"])
     assert not np.array_equal(a[1].args["x"], c[1].args["x"])
+
+
+def test_a_multi_call_case_gets_fresh_reproducible_values_for_each_call_last():
+    from grader.course import load_course
+
+    [task] = load_course().select(["backprop.Dense"])
+    [case] = [c for c in build_cases(task, 3) if c.name == "three_batches"]
+    [again] = [c for c in build_cases(task, 3) if c.name == "three_batches"]
+    assert list(case.args) == ["W", "b", "x", "grad_out", "calls"]
+    xs = [case.args["x"]] + [call["x"] for call in case.args["calls"]]
+    assert len(xs) == 3 and not any(np.array_equal(a, b) for i, a in enumerate(xs) for b in xs[i + 1:])
+    assert all(np.array_equal(a["x"], b["x"]) for a, b in zip(case.args["calls"], again.args["calls"]))
+
+
+def test_calls_is_not_an_argument_name_and_its_recipes_are_validated():
+    from pydantic import ValidationError
+
+    from grader.cases import validate_recipes
+    from grader.course import CaseSpec
+
+    with pytest.raises(ValidationError, match="multi-call"):
+        CaseSpec(name="bad", args={"calls": 1})
+    spec = CaseSpec(name="steps", args={"x": [1.0]}, calls=[{"x": {"gaussian": [2]}}])
+    [problem] = validate_recipes(spec)
+    assert problem.startswith("case steps, arg calls[0].x: unknown case value 'gaussian'")
+
+
+STATEFUL = {"backprop.Dense": ["stale_cache", "accumulates_grads"]}
+"""Mistakes that carry state wrongly between calls: right on every one-call case, caught by a multi-call one."""
+
+
+@pytest.mark.parametrize("task_id, mistake", [(t, m) for t, ms in STATEFUL.items() for m in ms])
+def test_state_carried_wrongly_between_calls_is_caught_only_by_the_multi_call_case(task_id, mistake):
+    import copy
+
+    from grader import trusted
+    from grader.course import load_course
+    from grader.diagnose import diagnose
+    from grader.pipeline import evaluate_case
+    from grader.references import ReferenceRunner
+    from grader.sandbox import CaseRun
+
+    [task] = load_course().select([task_id])
+    cases = build_cases(task, 0)
+    failing = []
+    for case, want in zip(cases, ReferenceRunner("cpu").outputs(task, cases)):
+        outcome = trusted.run(task, case, mistake)
+        verdict = evaluate_case(task, case, CaseRun(case.name, outcome.outputs, copy.deepcopy(case.args)), want)
+        if not verdict.passed:
+            failing.append(case.name)
+            assert diagnose(task, verdict).mistake == mistake
+    assert failing == [c.name for c in cases if "calls" in c.args]

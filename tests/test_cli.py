@@ -253,7 +253,7 @@ def test_a_damaged_progress_database_is_moved_aside_and_every_command_goes_on(ws
     fill_progress(ws)
     damage(ws / ".dlcert" / "progress.sqlite", how)
     code_before = snapshot(ws / "exercises")
-    monkeypatch.setattr(grader.watch, "file_changes", lambda folder, poll: iter([]))  # one check, then stop
+    monkeypatch.setattr(grader.watch, "file_changes", lambda folder, poll, stop=None: iter([]))  # one check, then stop
     monkeypatch.chdir(ws)  # `quiz readiness` finds the workspace from here
     args, status = DAMAGED_DB_COMMANDS[command]
     result = runner.invoke(main, args if command == "quiz readiness" else [*args, "--workspace", str(ws)])

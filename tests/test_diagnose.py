@@ -97,14 +97,6 @@ def first_failure(task, kind, tmp_path):
     return None
 
 
-HARNESS_LIMITS = {
-    ("regularization.dropout", "float32"): "the harness reduces dropout to booleans, which float32 and "
-                                            "scales_at_eval set alike",
-    ("regularization.batchnorm_forward", "mutates"): "the harness reports one inputs_unchanged for x and the "
-                                                     "running statistics alike",
-}
-"""Wrong namings that only a harness change can remove (the harnesses are being rewritten): kept as
-strict xfails so that the fix shows."""
 THE_FLAW_IS_THE_MISTAKE = {("backprop.numerical_gradient", "mutates"): "not_restored"}
 """numerical_gradient must restore x: leaving it changed is exactly that known mistake."""
 
@@ -113,9 +105,7 @@ def _params():
     for task in NUMPY_TASKS:
         is_class = isinstance(getattr(trusted.implementation(task), task.name), type)
         for kind in ("mutates", "float32") if is_class else ("mutates", "float32", "list", "reshaped", "warns"):
-            reason = HARNESS_LIMITS.get((task.id, kind))
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-            yield pytest.param(task, kind, id=f"{task.id}-{kind}", marks=marks)
+            yield pytest.param(task, kind, id=f"{task.id}-{kind}")
 
 
 @pytest.mark.parametrize("task, kind", list(_params()))

@@ -99,6 +99,29 @@ def test_a_curve_is_drawn_on_a_terminal_only():
     assert "first wrong point" not in printed(report, terminal=False)
 
 
+def training_failure() -> TaskResult:
+    """A train failure as the 11_training judge reports it: the loss and accuracy per step, and the target's."""
+    from grader.results import Diagnosis, Series
+
+    loss = Series("loss_curve", [1.1, 0.8, 0.75, 1.0, 1.3, None], [1.1, 0.5, 0.2, 0.05, 0.01, 0.01])
+    accuracy = Series("accuracy_curve", [0.3, 0.5, 0.55, 0.45, 0.4, 0.4], [0.3, 0.7, 0.9, 0.97, 1.0, 1.0])
+    diagnosis = Diagnosis("no_zero_grad", "spirals", None, None, "trained: expected True, got False.", series=[loss, accuracy])
+    return TaskResult("training.train", "failed", 0.0, 3.0, [Check("spirals", False, "trained: expected True, got False")],
+                      diagnosis)
+
+
+def test_training_curves_are_drawn_beside_the_target_on_a_terminal_only():
+    report = Report([training_failure()])
+    shown = printed(report, terminal=True)
+    assert "loss_curve: yours x, target •" in shown and "accuracy_curve: yours x, target •" in shown
+    [both] = [line for line in shown.splitlines() if "loss_curve:" in line]
+    assert "accuracy_curve:" in both and fits(shown.splitlines())  # side by side, within 80 columns
+    assert "yours x" not in printed(report, terminal=False)
+    data = json.loads(render.report_json(report))
+    assert data["results"][0]["diagnosis"]["series"][0]["yours"][-1] is None and "yours x" not in json.dumps(data)
+    assert Report.from_dict(data).results[0].diagnosis.series == report.results[0].diagnosis.series
+
+
 def test_lab_timings_are_bars_on_a_log_scale():
     from grader import lab
 

@@ -147,7 +147,7 @@ def invoke(root: Path, argv: list[str], monkeypatch):
 
     monkeypatch.chdir(root)
     monkeypatch.setenv("DLCERT_DATA_DIR", str(root / "data"))
-    monkeypatch.setattr(grader.watch, "file_changes", lambda folder, poll: iter([]))  # one check, then stop
+    monkeypatch.setattr(grader.watch, "file_changes", lambda folder, poll, stop=None: iter([]))  # one check, then stop
     return CliRunner().invoke(main, argv)
 
 

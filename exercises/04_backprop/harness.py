@@ -26,11 +26,23 @@ def numerical_gradient(impl, fn, x, eps=1e-6):
     return {"grad": grad, "x_after": x_work}
 
 
-def Dense(impl, W, b, x, grad_out):
+def _kept(value):
+    """A copy of an array the layer may change later (a `dW += ...`), else the value itself."""
+    return value.copy() if type(value) is np.ndarray else value
+
+
+def Dense(impl, W, b, x, grad_out, calls=()):
+    """One layer: forward(x) then backward(grad_out); a multi-call case goes on with each of `calls` on the
+    same layer (fresh batches: backward must use the latest forward's input), every output a list by call."""
     layer = impl(W, b)
-    out = layer.forward(x)
-    dx = layer.backward(grad_out)
-    return {"out": out, "dx": dx, "dW": layer.dW, "db": layer.db}
+    seen = []
+    for x_t, g_t in [(x, grad_out)] + [(c["x"], c["grad_out"]) for c in calls]:
+        out = _kept(layer.forward(x_t))
+        dx = _kept(layer.backward(g_t))
+        seen.append({"out": out, "dx": dx, "dW": _kept(layer.dW), "db": _kept(layer.db)})
+    if not calls:
+        return seen[0]
+    return {name: [s[name] for s in seen] for name in ("out", "dx", "dW", "db")}
 
 
 def mlp_loss_and_grads(impl, params, x, labels):

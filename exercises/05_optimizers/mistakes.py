@@ -37,6 +37,18 @@ class SGD__rebinds_params(SGD):
             self.params[i] = p - self.lr * g
 
 
+class SGD__buffer_reset_each_step(SGD):
+    def step(self, grads):
+        self.buffers = [None] * len(self.params)  # a fresh buffer every call: momentum never builds up
+        super().step(grads)
+
+
+class RMSprop__average_reset_each_step(RMSprop):
+    def step(self, grads):
+        self.square_avg = [np.zeros_like(p) for p in self.params]  # forgets every earlier gradient
+        super().step(grads)
+
+
 class RMSprop__eps_inside_sqrt(RMSprop):
     def step(self, grads):
         for p, g, v in zip(self.params, grads, self.square_avg):
@@ -107,6 +119,25 @@ class Adam__step_off_by_one(Adam):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.t = 1
+
+
+_ADAM_STEP = Adam.step
+"""The solution's step, kept before a mutant module rebinds the name Adam."""
+
+
+def _moments_reset_then_step(opt, grads):
+    """m and v made anew at every call (the step counter still counts): the averages never build up."""
+    opt.m = [np.zeros_like(p) for p in opt.params]
+    opt.v = [np.zeros_like(p) for p in opt.params]
+    _ADAM_STEP(opt, grads)
+
+
+class Adam__moments_reset_each_step(Adam):
+    step = _moments_reset_then_step
+
+
+class AdamW__moments_reset_each_step(AdamW):
+    step = _moments_reset_then_step
 
 
 class AdamW__coupled_decay(AdamW):

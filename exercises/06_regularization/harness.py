@@ -17,12 +17,14 @@ def l1_penalty_grad(impl, weights, lam):
 
 
 def dropout(impl, x, p, seed):
-    """Four calls on a large input (x tiled 500 times along the first axis), and that input after them."""
+    """Four calls on a large input (x tiled 500 times along the first axis): their outputs (as float64) and
+    dtypes, and that input after them."""
     X = np.tile(x, (500,) + (1,) * (x.ndim - 1))
     rng = np.random.default_rng(seed)
     outs = [impl(X, p, True, rng), impl(X, p, True, rng), impl(X, p, True, np.random.default_rng(seed)),
             impl(X, p, False, np.random.default_rng(seed))]
-    return {"outs": [np.asarray(o, dtype=np.float64) for o in outs], "X_after": X}
+    return {"outs": [np.asarray(o, dtype=np.float64) for o in outs], "dtypes": [str(np.asarray(o).dtype) for o in outs],
+            "X_after": X}
 
 
 def batchnorm_forward(impl, xs, x_eval, gamma, beta, running_mean, running_var, momentum=0.1, eps=1e-5):

@@ -102,6 +102,12 @@ def batchnorm_forward__momentum_swapped(x, gamma, beta, running_mean, running_va
     return _correct_bn_forward(x, gamma, beta, running_mean, running_var, training, 1 - momentum, eps)
 
 
+def batchnorm_forward__overwrites_running_stats(x, gamma, beta, running_mean, running_var, training,
+                                                momentum=0.1, eps=1e-5):
+    """The running statistics replaced by the batch's (momentum 1): no memory of earlier batches."""
+    return _correct_bn_forward(x, gamma, beta, running_mean, running_var, training, 1.0, eps)
+
+
 def batchnorm_forward__modifies_running_in_place(x, gamma, beta, running_mean, running_var, training,
                                                  momentum=0.1, eps=1e-5):
     out, new_mean, new_var = _correct_bn_forward(x, gamma, beta, running_mean, running_var, training,
@@ -158,6 +164,16 @@ class EarlyStopping__no_counter_reset(EarlyStopping):
         if val_loss < self.best_loss - self.min_delta:
             self.best_loss = val_loss
             self.best_weights = [np.array(w, copy=True) for w in weights]
+        else:
+            self.bad_steps += 1
+        return self.bad_steps >= self.patience
+
+
+class EarlyStopping__best_loss_not_updated(EarlyStopping):
+    def step(self, val_loss, weights):
+        if val_loss < self.best_loss - self.min_delta:  # best_loss stays inf: every loss is an improvement
+            self.best_weights = [np.array(w, copy=True) for w in weights]
+            self.bad_steps = 0
         else:
             self.bad_steps += 1
         return self.bad_steps >= self.patience

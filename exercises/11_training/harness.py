@@ -18,6 +18,8 @@ import torch.nn.functional as F
 
 PROBE_ROWS = 7
 HISTORY_POINTS = 11
+MAX_TRACKED_STEPS = 5000
+"""Optimizer steps whose loss and accuracy are recorded; later steps are counted only."""
 
 
 def partner_model(in_features, n_classes):
@@ -115,6 +117,45 @@ def _sync(device):
         torch.mps.synchronize()
 
 
+class _StepWatch:
+    """Sees every torch.optim step the learner's code makes (a global pre-step hook): the learning rate
+    it was made with, and the model's training loss and accuracy (eval mode, no grad) before each step."""
+
+    def __init__(self, net, X, y):
+        self.net, self.X, self.y = net, X, y
+        self.lr, self.steps, self.losses, self.accuracies = None, 0, [], []
+
+    def __enter__(self):
+        from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+        self.handle = register_optimizer_step_pre_hook(self.before_step)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.remove()
+
+    def before_step(self, optimizer, args, kwargs):
+        self.steps += 1
+        lr = optimizer.param_groups[0].get("lr") if optimizer.param_groups else None
+        if self.lr is None and isinstance(lr, (int, float)):
+            self.lr = float(lr)
+        if len(self.losses) >= MAX_TRACKED_STEPS:
+            return
+        modes = [(m, m.training) for m in self.net.modules()]
+        self.net.eval()
+        with torch.no_grad():
+            logits = self.net(self.X)
+            self.losses.append(float(F.cross_entropy(logits.float(), self.y)))
+            self.accuracies.append(float((logits.argmax(dim=1) == self.y).float().mean()))
+        for m, mode in modes:
+            m.training = mode
+
+    def raw(self):
+        return {"learning_rate": self.lr, "optimizer_steps": self.steps,
+                "loss_per_step": np.array(self.losses, dtype=np.float64),
+                "accuracy_per_step": np.array(self.accuracies, dtype=np.float64)}
+
+
 def train(module, X_train, y_train, X_held, in_features, n_classes, seed, device, model):
     """Train a fresh model (`model`: "reference" = partner_model, "yours" = the learner's build_model)."""
     with _one_thread():
@@ -129,10 +170,12 @@ def _train(module, X_train, y_train, X_held, in_features, n_classes, seed, devic
     net = build(in_features, n_classes).to(target)
     before = _logits(net, X, X_held)
     started = time.perf_counter()
-    returned = module.train(net, X, y)
+    with _StepWatch(net, X, y) as watch:
+        returned = module.train(net, X, y)
     _sync(target)
     seconds = time.perf_counter() - started
     return {
+        **watch.raw(),
         "returns_model": returned is net,
         "eval_mode": not any(m.training for m in net.modules()),
         "target": target.type,

@@ -9,6 +9,9 @@ import numpy as np
 
 N_TRAIN, N_HELD_BACK = 600, 300
 PROBE_ROWS = 7
+CURVE_POINTS = 60
+"""The loss and accuracy curves are shown with at most this many points (the steps evenly spread)."""
+TINY_LR, LARGE_LR = 1e-4, 1.0
 
 
 def make_dataset(dataset, in_features, n_classes, seed):
@@ -100,13 +103,41 @@ def build_model(raw, in_features, n_classes, dataset, seed):
     return {**result, **verdict(scores(raw.get("logits_before"), data), scores(raw.get("logits_after"), data), n_classes)}
 
 
+def lr_scale(lr):
+    """The learning rate the learner's optimizer was made with, as a word: tiny, usual, large or unknown."""
+    if not isinstance(lr, (int, float)) or isinstance(lr, bool) or lr != lr:
+        return "unknown"
+    return "tiny" if lr < TINY_LR else "large" if lr > LARGE_LR else "usual"
+
+
+def loss_shape(losses):
+    """How the training loss went over the optimizer's steps: flat (it barely moved), unsteady (it ends
+    well above its best: oscillating or growing, as when gradients are never zeroed), decreasing, or unknown."""
+    if not isinstance(losses, np.ndarray) or losses.ndim != 1 or len(losses) < 2 or not np.isfinite(losses[0]):
+        return "unknown"
+    finite = losses[np.isfinite(losses)]
+    progress = losses[0] - finite.min()
+    if not np.isfinite(losses[-1]) or losses[-1] - finite.min() > 0.25 * max(progress, 0.05 * losses[0]):
+        return "unsteady"
+    return "flat" if progress < 0.05 * losses[0] else "decreasing"
+
+
+def curve(values):
+    """At most CURVE_POINTS of `values`, evenly spread over the steps (first and last kept)."""
+    if not isinstance(values, np.ndarray) or values.ndim != 1:
+        return np.zeros(0)
+    if len(values) <= CURVE_POINTS:
+        return values.astype(np.float64)
+    return values[np.unique(np.linspace(0, len(values) - 1, CURVE_POINTS).round().astype(int))].astype(np.float64)
+
+
 def train(raw, in_features, n_classes, dataset, seed, device, model):
     data = make_dataset(dataset, in_features, n_classes, seed)
     X_after, y_after = raw.get("X_after"), raw.get("y_after")
     unchanged = (raw.get("X_device") == raw.get("target")
                  and isinstance(X_after, np.ndarray) and X_after.shape == data[0].shape and bool(np.array_equal(X_after, data[0]))
                  and isinstance(y_after, np.ndarray) and y_after.shape == data[1].shape and bool(np.array_equal(y_after, data[1])))
-    seconds = raw.get("seconds")
+    seconds, lr, losses = raw.get("seconds"), raw.get("learning_rate"), raw.get("loss_per_step")
     return {
         "returns_model": raw.get("returns_model") is True,
         "eval_mode": raw.get("eval_mode") is True,
@@ -114,4 +145,9 @@ def train(raw, in_features, n_classes, dataset, seed, device, model):
         **verdict(scores(raw.get("logits_before"), data), scores(raw.get("logits_after"), data), n_classes),
         "seconds": float(seconds) if isinstance(seconds, (int, float)) else float("nan"),
         "history": raw.get("history"),
+        "learning_rate": float(lr) if lr_scale(lr) != "unknown" else float("nan"),
+        "lr_scale": lr_scale(lr),
+        "loss_shape": loss_shape(losses),
+        "loss_curve": curve(losses),
+        "accuracy_curve": curve(raw.get("accuracy_per_step")),
     }

@@ -43,5 +43,14 @@ def train__tiny_learning_rate(model, X, y):
     return _correct_train(model, X, y, lr=1e-6)
 
 
+def train__no_zero_grad(model, X, y, steps=200, lr=1e-2):
+    model.train()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):  # no optimizer.zero_grad(): each backward() adds to every earlier gradient
+        F.cross_entropy(model(X), y).backward()
+        optimizer.step()
+    return model.eval()
+
+
 def train__forgets_return(model, X, y):
     _correct_train(model, X, y)

@@ -91,6 +91,7 @@ def test_solution_passes_every_case(wanted):
     ("build_model", "softmax_output", "outputs_are_probabilities"),
     ("train", "no_eval", "eval_mode"),
     ("train", "tiny_learning_rate", "trained"),
+    ("train", "no_zero_grad", "trained"),
     ("train", "forgets_return", "returns_model"),
 ])
 def test_each_mistake_fails_the_first_case_for_its_reason(wanted, task, mistake, why):
@@ -131,6 +132,76 @@ def test_verdicts_ignore_what_a_driver_claims():
     raw = {**claims, "returns_model": True, "eval_mode": True, "logits_before": chance, "logits_after": chance}
     out = JUDGE.train(raw, 2, 3, "rings", 0, "cpu", "reference")
     assert not out["trained"] and out["held_back_accuracy"] < 0.5 and not out["inputs_unchanged"]
+
+
+def test_the_driver_reports_the_learning_rate_and_the_loss_of_every_step():
+    out = judged("train", SimpleNamespace(train=lambda m, X, y: HARNESS.partner_fit(m, X, y, steps=30, lr=3e-3)),
+                 2, 3, "rings", 0, "cpu", "reference")
+    assert out["learning_rate"] == 3e-3 and out["lr_scale"] == "usual" and out["loss_shape"] == "decreasing"
+    assert len(out["loss_curve"]) == len(out["accuracy_curve"]) == 30
+    assert out["loss_curve"][0] == pytest.approx(out["train_loss_before"], rel=1e-5)
+
+    def by_hand(model, X, y):  # no torch.optim: nothing to report
+        loss = torch.nn.functional.cross_entropy(model(X), y)
+        loss.backward()
+        with torch.no_grad():
+            for p in model.parameters():
+                p -= 0.1 * p.grad
+        return model.eval()
+
+    out = judged("train", SimpleNamespace(train=by_hand), 2, 3, "rings", 0, "cpu", "reference")
+    assert out["lr_scale"] == "unknown" and out["loss_shape"] == "unknown" and math.isnan(out["learning_rate"])
+
+
+@pytest.mark.parametrize("losses, shape", [
+    ([1.1, 1.1, 1.099, 1.098], "flat"),
+    ([1.1, 0.8, 0.5, 0.2, 0.05], "decreasing"),
+    ([1.1, 0.6, 0.4, 0.5, 0.4, 0.45], "decreasing"),  # small bumps, as mini-batches make
+    ([1.1, 0.8, 0.75, 1.0, 1.3], "unsteady"),  # down, then up again: gradients never zeroed
+    ([1.1, 0.9, float("inf")], "unsteady"),
+    ([1.1], "unknown"),
+])
+def test_the_loss_curve_is_named_by_its_shape(losses, shape):
+    assert JUDGE.loss_shape(np.array(losses)) == shape
+
+
+@pytest.mark.parametrize("lr, scale", [(1e-6, "tiny"), (1e-2, "usual"), (3.0, "large"), (None, "unknown"),
+                                       (float("nan"), "unknown"), (True, "unknown")])
+def test_the_learning_rate_is_named_by_its_scale(lr, scale):
+    assert JUDGE.lr_scale(lr) == scale
+
+
+LEARNERS = {
+    "tiny_learning_rate": ("train", "opt = torch.optim.SGD(model.parameters(), lr=1e-7, momentum=0.9)\n"
+                                    "    for _ in range(300):\n        opt.zero_grad()\n"
+                                    "        nn.CrossEntropyLoss()(model(X), y).backward()\n        opt.step()\n"),
+    "no_zero_grad": ("train", "opt = torch.optim.Adam(model.parameters(), lr=1e-2)\n"
+                              "    for _ in range(250):\n        loss = F.cross_entropy(model(X), y)\n"
+                              "        loss.backward()\n        opt.step()\n"),
+}
+"""A learner's own training loop (other optimizer, steps, loss object) with one mistake: named from its
+learning rate and its loss curve, not from the outcome alone."""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", list(LEARNERS) + ["softmax_output"])
+def test_a_learners_own_mistake_is_named_in_the_sandbox(mistake, sandbox):
+    from grader import sources
+    from grader.course import load_course
+    from grader.pipeline import LearnerFile, grade
+
+    exercise = load_course().exercise("training")
+    head = "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
+    if mistake == "softmax_output":
+        task, code = "build_model", ("def build_model(in_features, n_classes):\n    return nn.Sequential(nn.Linear(in_features, 128), "
+                                     "nn.ReLU(), nn.Linear(128, 128), nn.ReLU(), nn.Linear(128, n_classes), nn.Softmax(dim=-1))\n")
+    else:
+        task, loop = LEARNERS[mistake]
+        code = (sources.extract(exercise.solution_path.read_text(), "build_model")  # the `your_model` case uses it
+                + f"\n\ndef train(model, X, y):\n    model.train()\n    {loop}    return model.eval()\n")
+    [task] = [t for t in exercise.tasks if t.name == task]
+    [result] = grade([task], lambda e: LearnerFile("training.py", head + code), seed=0, sandbox=sandbox).results
+    assert result.status == "failed" and result.diagnosis.mistake == mistake, result.diagnosis.text
 
 
 def test_auto_device_takes_cuda_when_it_is_there():
