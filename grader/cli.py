@@ -123,21 +123,25 @@ def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed:
       dlcert check activations.softmax  one task, with its diagnosis
       dlcert check --json > result.json
     """
-    from grader import render
-    from grader.course import CourseError
-    from grader.pipeline import check as run_check
-    from grader.pipeline import record_report
-    from grader.references import ReferenceError_
+    from grader.sandbox import Sandbox
 
     ws = _open_workspace(workspace)
-    course = _course()
-    try:
-        tasks = course.select(list(targets))
-        report = run_check(targets, workspace=ws.root, seed=seed, device=device, record=False, course=course)
-    except CourseError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except ReferenceError_ as exc:
-        raise click.ClickException(str(exc)) from exc
+    with Sandbox().start() as sandbox:  # the supervisor boots while the rest of the grader loads
+        from grader import render
+        from grader.course import CourseError
+        from grader.pipeline import check as run_check
+        from grader.pipeline import record_report
+        from grader.references import ReferenceError_
+
+        course = _course()
+        try:
+            tasks = course.select(list(targets))
+            report = run_check(targets, workspace=ws.root, seed=seed, device=device, record=False, course=course,
+                               sandbox=sandbox)
+        except CourseError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except ReferenceError_ as exc:
+            raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(render.report_json(report))
     else:

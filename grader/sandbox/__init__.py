@@ -149,6 +149,12 @@ class _Supervisor:
         finally:
             theirs.close()
         self.channel = Channel(ours)
+        self.caps: Caps | None = None
+
+    def wait_ready(self) -> None:
+        """Wait for its "ready" (it boots while the caller does other work) and keep what it can enforce."""
+        if self.caps is not None:
+            return
         ready = self.receive(time.monotonic() + START_SECONDS)
         if not ready or ready.get("e") != "ready":
             self.close()
@@ -385,13 +391,28 @@ class Sandbox:
         except OSError:
             pass
 
+    def start(self) -> "Sandbox":
+        """Start the supervisor without waiting for it, so it boots while the caller does other work."""
+        with self._lock:
+            self._spawn()
+        return self
+
+    def _spawn(self) -> _Supervisor:
+        if self._supervisor is None or not self._supervisor.alive():
+            if self._supervisor:
+                self._supervisor.close()
+            self._supervisor = _Supervisor(self._confine)
+        return self._supervisor
+
     def _ensure(self) -> _Supervisor:
         with self._lock:
-            if self._supervisor is None or not self._supervisor.alive():
-                if self._supervisor:
-                    self._supervisor.close()
-                self._supervisor = _Supervisor(self._confine)
-            return self._supervisor
+            supervisor = self._spawn()
+            try:
+                supervisor.wait_ready()
+            except SandboxError:
+                self._supervisor = None
+                raise
+            return supervisor
 
     def run(self, job: ModuleJob) -> dict[str, TaskRun]:
         """Run every task of `job`; whatever learner code does, each task gets a `TaskRun`."""
