@@ -94,9 +94,11 @@ def init(directory: Path) -> None:
     Example:
       dlcert init ws && cd ws && dlcert check neurons
     """
+    from grader import warmup
     from grader.workspace import init_workspace
 
     ws = init_workspace(directory, _course())
+    warmup.start(ws.root)  # the references of its seed, computed while the learner reads the first stub
     out = console()
     out.print(f"Made a workspace in [bold]{ws.root}[/]: your code goes in {ws.root / 'exercises'}.")
     out.print(f"Next: [bold]cd {directory}[/] and [bold]dlcert check neurons[/] (or open exercises/01_neurons/neurons.py).")

@@ -9,6 +9,8 @@ the cache folder is not followed, it is just a miss.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import hmac
@@ -18,7 +20,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -225,6 +227,28 @@ def case_key(task: Task, case: Case, device: str, spec_hash: str) -> str:
     return h.hexdigest()[:32]
 
 
+@contextlib.contextmanager
+def computing(folder: Path, name: str, wait: bool = True) -> Iterator[bool]:
+    """Hold the cache's exclusive lock `name` (a lock file in the grader-only cache folder, released even
+    if the holder is killed); yields False when `wait` is False and another process holds it. Where the
+    lock cannot be made (a read-only cache), work goes on unlocked."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f".lock-{name}", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 MEMORY_ENTRIES = 20_000
 """At most this many reference outputs are kept in a runner's memory (a class with per-learner seeds)."""
 
@@ -251,32 +275,43 @@ class ReferenceRunner:
         return self.requested
 
     def outputs(self, task: Task, cases: list[Case]) -> list[Any]:
-        """The raw reference return value per case (tuple, dict or single value)."""
+        """The raw reference return value per case (tuple, dict or single value).
+
+        Missing ones are computed under the task's lock, and looked up again once it is held: another
+        process (the init warm-up, another class worker) may have just computed them."""
         spec_hash = source_hash(task)
         folder = cache_dir()
+        keys = [case_key(task, case, self._device_key(), spec_hash) for case in cases]
         results: list[Any] = [None] * len(cases)
+        missing = self._look_up(folder, keys, range(len(cases)), results)
+        if not missing:
+            return results
+        with computing(folder, task.id) if self.use_cache else contextlib.nullcontext():
+            missing = self._look_up(folder, keys, missing, results)
+            if missing:
+                function = self._function(task)
+            for i in missing:
+                results[i] = to_numpy(function(*to_torch(list(cases[i].args.values()), self.device.name)))
+                if self.use_cache:
+                    write_entry(folder, keys[i], results[i])
+                    self._remember(keys[i], results[i])
+        return results
+
+    def _look_up(self, folder: Path, keys: list[str], wanted, results: list[Any]) -> list[int]:
+        """Fill `results` at `wanted` from memory or the disk cache; the indexes still missing."""
         missing = []
-        for i, case in enumerate(cases):
-            key = case_key(task, case, self._device_key(), spec_hash)
-            if self.use_cache and key in self._memory:
-                results[i] = self._memory[key]
+        for i in wanted:
+            if self.use_cache and keys[i] in self._memory:
+                results[i] = self._memory[keys[i]]
                 continue
             if self.use_cache:
                 try:
-                    results[i] = self._remember(key, read_entry(folder, key))
+                    results[i] = self._remember(keys[i], read_entry(folder, keys[i]))
                     continue
                 except KeyError:
                     pass
-            missing.append((i, case, key))
-        if missing:
-            function = self._function(task)
-            for i, case, key in missing:
-                value = to_numpy(function(*to_torch(list(case.args.values()), self.device.name)))
-                results[i] = value
-                if self.use_cache:
-                    write_entry(folder, key, value)
-                    self._remember(key, value)
-        return results
+            missing.append(i)
+        return missing
 
     def _remember(self, key: str, value: Any) -> Any:
         if len(self._memory) >= MEMORY_ENTRIES:

@@ -122,7 +122,7 @@ def hidden_paths() -> list[str]:
     return [str(cache_dir()), str(data_dir()), os.path.expanduser("~"), os.getcwd(), tempfile.gettempdir()]
 
 
-def _import_path() -> list[str]:
+def import_path() -> list[str]:
     """The supervisor's sys.path: dlcert's own folder first, then the grader's, never the current folder."""
     here = str(Path(__file__).resolve().parents[2])
     cwd = os.getcwd()
@@ -142,7 +142,7 @@ class _Supervisor:
         config = {"hidden": hidden_paths(), "temp": tempfile.gettempdir(), "confine": confine}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT, json.dumps(_import_path()), json.dumps(config)],
+                [sys.executable, "-I", "-c", _BOOT, json.dumps(import_path()), json.dumps(config)],
                 stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True, env=env, cwd="/",
             )
