@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from grader import sandbox as sandboxing
 from grader import store, trusted
-from grader.cases import Case, build_cases
+from grader.cases import Case
 from grader.compare import compare, name_outputs, unchanged
 from grader.course import Course, Exercise, Task, load_course
 from grader.diagnose import CaseVerdict, diagnose
@@ -138,8 +138,9 @@ def _grade_exercise(
     if learner.text is None:
         hint = f" (run `dlcert upgrade` or `dlcert reset {exercise.module}`)" if "does not exist" in (learner.problem or "") else ""
         return [_whole(t, "not_implemented", f"{learner.problem}{hint}") for t in tasks]
-    cases = {t.name: build_cases(t, seed) for t in tasks}
-    wanted = {t.name: references.outputs(t, cases[t.name]) for t in tasks}
+    prepared = {t.name: references.for_seed(t, seed) for t in tasks}
+    cases = {name: c for name, (c, _) in prepared.items()}
+    wanted = {name: w for name, (_, w) in prepared.items()}
     job = sandboxing.ModuleJob(
         module_name=exercise.module,
         file=learner.name,

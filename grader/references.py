@@ -25,7 +25,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from grader import __version__, wire
-from grader.cases import Case
+from grader.cases import Case, build_cases
 from grader.course import Task
 
 
@@ -61,8 +61,8 @@ def to_torch(value: Any, device: str) -> Any:
     """NumPy arrays become tensors on `device` (float64, int64 or bool); containers are walked."""
     import torch
 
-    if isinstance(value, np.ndarray):
-        return torch.as_tensor(np.ascontiguousarray(value)).to(device)
+    if isinstance(value, np.ndarray):  # a copy: a reference never shares memory with a case's inputs
+        return torch.from_numpy(np.array(value, order="C")).to(device)
     if isinstance(value, list):
         return [to_torch(v, device) for v in value]
     if isinstance(value, tuple):
@@ -251,6 +251,20 @@ def computing(folder: Path, name: str, wait: bool = True) -> Iterator[bool]:
 
 MEMORY_ENTRIES = 20_000
 """At most this many reference outputs are kept in a runner's memory (a class with per-learner seeds)."""
+PREPARED_TASKS = 2_000
+"""At most this many (task, seed) preparations are kept by a runner (`for_seed`)."""
+
+
+def _freeze(value: Any) -> None:
+    """Make every array in `value` read-only, so no grader-side code can change a shared case."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _freeze(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _freeze(v)
 
 
 class ReferenceRunner:
@@ -262,6 +276,8 @@ class ReferenceRunner:
         self._device: DeviceChoice | None = None
         self._memory: dict[str, Any] = {}
         """Cache entries this runner already read or computed, by key (a warm worker reads each once)."""
+        self._prepared: dict[tuple, tuple] = {}
+        """(task id, its spec's identity, seed) → (spec, cases, outputs): see `for_seed`."""
 
     @property
     def device(self) -> DeviceChoice:
@@ -296,6 +312,21 @@ class ReferenceRunner:
                     write_entry(folder, keys[i], results[i])
                     self._remember(keys[i], results[i])
         return results
+
+    def for_seed(self, task: Task, seed: int) -> tuple[list[Case], list[Any]]:
+        """The task's cases for `seed` and their reference outputs, built once per runner: a class worker
+        grades many hand-ins of one seed. The cases' arrays are made read-only, since every hand-in shares them."""
+        key = (task.id, id(task.spec), seed)
+        entry = self._prepared.get(key)
+        if entry is None or entry[0] is not task.spec:
+            cases = build_cases(task, seed)
+            outputs = self.outputs(task, cases)
+            for case in cases:
+                _freeze(case.args)
+            if len(self._prepared) >= PREPARED_TASKS:
+                self._prepared.clear()
+            entry = self._prepared[key] = (task.spec, cases, outputs)
+        return entry[1], entry[2]
 
     def _look_up(self, folder: Path, keys: list[str], wanted, results: list[Any]) -> list[int]:
         """Fill `results` at `wanted` from memory or the disk cache; the indexes still missing."""

@@ -44,7 +44,6 @@ def start(root: Path) -> subprocess.Popen | None:
 def warm(root: Path, deadline: float, course=None) -> int:
     """Compute every task's references (of `course`, default the installed one) for the workspace at
     `root`; how many tasks were done (0 when another warm-up of the same cache is running)."""
-    from grader.cases import build_cases
     from grader.course import load_course
     from grader.references import ReferenceRunner, cache_dir, computing
     from grader.workspace import open_workspace
@@ -59,7 +58,7 @@ def warm(root: Path, deadline: float, course=None) -> int:
         for task in (course or load_course()).tasks:
             if time.monotonic() > deadline:
                 break
-            runner.outputs(task, build_cases(task, seed))
+            runner.for_seed(task, seed)
             done += 1
     return done
 
