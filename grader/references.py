@@ -228,13 +228,14 @@ def case_key(task: Task, case: Case, device: str, spec_hash: str) -> str:
 
 
 @contextlib.contextmanager
-def computing(folder: Path, name: str, wait: bool = True) -> Iterator[bool]:
-    """Hold the cache's exclusive lock `name` (a lock file in the grader-only cache folder, released even
-    if the holder is killed); yields False when `wait` is False and another process holds it. Where the
-    lock cannot be made (a read-only cache), work goes on unlocked."""
+def computing(name: str, wait: bool = True) -> Iterator[bool]:
+    """Hold the exclusive lock `name` on computing references (a lock file in `data_dir()/locks`, which no
+    job can see, released even if the holder is killed); yields False when `wait` is False and another
+    process holds it. Where the lock cannot be made (a read-only folder), work goes on unlocked."""
+    folder = data_dir() / "locks"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / f".lock-{name}", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     except OSError:
         yield True
         return
@@ -302,7 +303,7 @@ class ReferenceRunner:
         missing = self._look_up(folder, keys, range(len(cases)), results)
         if not missing:
             return results
-        with computing(folder, task.id) if self.use_cache else contextlib.nullcontext():
+        with computing(task.id) if self.use_cache else contextlib.nullcontext():
             missing = self._look_up(folder, keys, missing, results)
             if missing:
                 function = self._function(task)

@@ -2,7 +2,7 @@
 
 `dlcert init` calls `start`, which runs `warm` in a new Python process, detached (its own session, no
 terminal, nice 19) and returns at once. The warm-up computes the references of every task for the
-workspace's seed, module by module, each under the task's cache lock (`references.computing`), the
+workspace's seed, module by module, each under the task's lock (`references.computing`), the
 same lock a check takes on a miss: neither computes what the other is computing, and a check uses
 whatever is ready and computes the rest. Only course code runs here, never learner code; cache
 entries are written atomically, so a kill at any point leaves nothing half-written. One warm-up
@@ -10,6 +10,7 @@ per cache runs at a time, and it stops after `MAX_SECONDS`.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -41,16 +42,23 @@ def start(root: Path) -> subprocess.Popen | None:
         return None
 
 
+def lock_name() -> str:
+    """The lock a warm-up holds: one per reference cache."""
+    from grader.references import cache_dir
+
+    return "warmup-" + hashlib.sha256(str(cache_dir().absolute()).encode()).hexdigest()[:16]
+
+
 def warm(root: Path, deadline: float, course=None) -> int:
     """Compute every task's references (of `course`, default the installed one) for the workspace at
     `root`; how many tasks were done (0 when another warm-up of the same cache is running)."""
     from grader.course import load_course
-    from grader.references import ReferenceRunner, cache_dir, computing
+    from grader.references import ReferenceRunner, computing
     from grader.workspace import open_workspace
 
     seed = open_workspace(root).seed
     done = 0
-    with computing(cache_dir(), "warmup", wait=False) as alone:
+    with computing(lock_name(), wait=False) as alone:
         if not alone:
             return done
         runner = ReferenceRunner()

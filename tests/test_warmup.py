@@ -33,7 +33,7 @@ def test_a_miss_waits_for_the_task_being_computed_and_uses_what_the_holder_wrote
         return real_flock(fd, how)
 
     got = []
-    with computing(own_cache, task.id):
+    with computing(task.id):
         monkeypatch.setattr(references.fcntl, "flock", flock)
         worker = threading.Thread(target=lambda: got.append(ReferenceRunner().outputs(task, cases)))
         worker.start()
@@ -54,7 +54,7 @@ def test_the_warm_up_fills_the_workspace_seed_so_its_first_check_computes_nothin
 
 def test_a_second_warm_up_of_the_same_cache_does_nothing(own_cache, toy_course, toy_workspace, monkeypatch):
     _never_computed(monkeypatch)
-    with computing(own_cache, "warmup"):
+    with computing(warmup.lock_name()):
         assert warmup.warm(toy_workspace.root, time.monotonic() + 60, toy_course) == 0
 
 
