@@ -211,17 +211,18 @@ def _grade(job: GradeJob) -> Outcome:
         return Outcome(job.submission_id, "crashed", f"{refusal(confinement)} (on {os.uname().nodename})")
     by_task: dict[str, dict] = {}
     notes: list[str] = []
-    for exercise in exercises:  # a module at a time, so a time budget can stop between modules
-        group = [t for t in tasks if t.exercise.folder == exercise.folder]
-        if exercise.folder not in found:
-            by_task.update((t.id, _not_handed_in(t)) for t in group)
-        elif job.budget is not None and time.monotonic() - started > job.budget:
+    by_task.update((t.id, _not_handed_in(t)) for t in tasks if t.exercise.folder not in found)
+    handed_in = [e for e in exercises if e.folder in found]
+    # All modules in one call (their sandbox job is shared); with a time budget, a module at a time, so it can stop between them.
+    for batch in [handed_in] if job.budget is None else [[e] for e in handed_in]:
+        group = [t for t in tasks if t.exercise.folder in {e.folder for e in batch}]
+        if job.budget is not None and time.monotonic() - started > job.budget:
             by_task.update((t.id, _over_budget(t, job.budget)) for t in group)
-        else:
-            report = grade(group, lambda e: found[e.folder][1], seed=job.seed, device=job.device, sandbox=sandbox,
-                           references=references)
-            by_task.update((r.task, r.to_dict()) for r in report.results)
-            notes += [n for n in report.notes if n not in notes]
+            continue
+        report = grade(group, lambda e: found[e.folder][1], seed=job.seed, device=job.device, sandbox=sandbox,
+                       references=references)
+        by_task.update((r.task, r.to_dict()) for r in report.results)
+        notes += [n for n in report.notes if n not in notes]
     return Outcome(
         job.submission_id,
         "graded",
