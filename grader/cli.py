@@ -90,6 +90,7 @@ def init(directory: Path, notebooks: Path | None) -> None:
       dlcert init ws && cd ws && dlcert check neurons
       dlcert init ws --notebooks        also ws/notebooks/01_neurons.ipynb, ...
     """
+    from grader import warmup
     from grader.workspace import init_workspace
 
     course = _course()
@@ -100,6 +101,7 @@ def init(directory: Path, notebooks: Path | None) -> None:
         if taken:
             raise click.UsageError(f"{taken[0]} exists; refusing to overwrite a notebook (choose another --notebooks DIR)")
     ws = init_workspace(directory, course)
+    warmup.start(ws.root)  # the references of its seed, computed while the learner reads the first stub
     out = console()
     out.print(f"Made a workspace in [bold]{ws.root}[/]: your code goes in {ws.root / 'exercises'}.")
     if notebooks is not None:
@@ -132,21 +134,25 @@ def check(targets: tuple[str, ...], workspace: Path | None, as_json: bool, seed:
       dlcert check activations.softmax  one task, with its diagnosis
       dlcert check --json > result.json
     """
-    from grader import render
-    from grader.course import CourseError
-    from grader.pipeline import check as run_check
-    from grader.pipeline import record_report
-    from grader.references import ReferenceError_
+    from grader.sandbox import Sandbox
 
     ws = _open_workspace(workspace)
-    course = _course()
-    try:
-        tasks = course.select(list(targets))
-        report = run_check(targets, workspace=ws.root, seed=seed, device=device, record=False, course=course)
-    except CourseError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except ReferenceError_ as exc:
-        raise click.ClickException(str(exc)) from exc
+    with Sandbox().start() as sandbox:  # the supervisor boots while the rest of the grader loads
+        from grader import render
+        from grader.course import CourseError
+        from grader.pipeline import check as run_check
+        from grader.pipeline import record_report
+        from grader.references import ReferenceError_
+
+        course = _course()
+        try:
+            tasks = course.select(list(targets))
+            report = run_check(targets, workspace=ws.root, seed=seed, device=device, record=False, course=course,
+                               sandbox=sandbox)
+        except CourseError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except ReferenceError_ as exc:
+            raise click.ClickException(str(exc)) from exc
     if as_json:
         click.echo(render.report_json(report))
     else:

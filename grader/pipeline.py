@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 from grader import sandbox as sandboxing
 from grader import store, trusted
-from grader.cases import Case, build_cases
+from grader.cases import Case
 from grader.compare import compare, name_outputs, unchanged
 from grader.course import Course, Exercise, Task, load_course
 from grader.diagnose import CaseVerdict, diagnose
@@ -108,13 +108,16 @@ def grade(
     references = references or ReferenceRunner(device)
     own_sandbox = sandbox is None
     sandbox = sandbox or sandboxing.Sandbox()
-    results: list[TaskResult] = []
     notes: list[str] = []
     try:
+        modules = []
         for exercise, group in _by_exercise(tasks):
             learner = module_file(exercise)
-            learner = read_learner_file(learner) if isinstance(learner, Path) else learner
-            results += _grade_exercise(exercise, group, learner, seed, sandbox, references, notes)
+            modules.append((exercise, group, read_learner_file(learner) if isinstance(learner, Path) else learner))
+        by_task = {}
+        for batch in _batches(modules):
+            by_task.update(_grade_modules(batch, seed, sandbox, references, notes))
+        results = [by_task[t.id] for _, group, _ in modules for t in group]
         notes[:0] = sandbox.confinement.notes()
     finally:
         if own_sandbox:
@@ -131,32 +134,49 @@ def _by_exercise(tasks: list[Task]) -> list[tuple[Exercise, list[Task]]]:
     return list(groups.values())
 
 
-def _grade_exercise(
-    exercise: Exercise, tasks: list[Task], learner: LearnerFile, seed: int, sandbox: sandboxing.Sandbox,
+def _batches(modules: list[tuple[Exercise, list[Task], LearnerFile]]) -> list[list]:
+    """Consecutive modules that can share one sandbox job: the same track and memory budget."""
+    batches: list[list] = []
+    for module in modules:
+        spec = module[0].spec
+        if batches and (batches[-1][0][0].spec.track, batches[-1][0][0].spec.memory_mb) == (spec.track, spec.memory_mb):
+            batches[-1].append(module)
+        else:
+            batches.append([module])
+    return batches
+
+
+def _grade_modules(
+    modules: list[tuple[Exercise, list[Task], LearnerFile]], seed: int, sandbox: sandboxing.Sandbox,
     references: ReferenceRunner, notes: list[str],
-) -> list[TaskResult]:
-    if learner.text is None:
-        hint = f" (run `dlcert upgrade` or `dlcert reset {exercise.module}`)" if "does not exist" in (learner.problem or "") else ""
-        return [_whole(t, "not_implemented", f"{learner.problem}{hint}") for t in tasks]
-    cases = {t.name: build_cases(t, seed) for t in tasks}
-    wanted = {t.name: references.outputs(t, cases[t.name]) for t in tasks}
-    job = sandboxing.ModuleJob(
-        module_name=exercise.module,
-        file=learner.name,
-        source=learner.text,
-        track=exercise.spec.track,
-        memory_mb=exercise.spec.memory_mb,
-        harness=trusted.harness_source(exercise),
-        tasks=[sandboxing.TaskJob(t.name, t.time_limit, [(c.name, trusted.child_args(t, c)) for c in cases[t.name]])
-               for t in tasks],
-    )
-    runs = sandbox.run(job)
-    results = []
-    for t in tasks:
-        results.append(_task_result(t, cases[t.name], wanted[t.name], runs[t.name], learner.name))
-        if results[-1].passed and runs[t.name].output_bytes > sandboxing.OUTPUT_KEEP_BYTES * 2:
-            notes.append(f"{t.id} printed {runs[t.name].output_bytes} bytes; only the first and last "
-                         f"{sandboxing.OUTPUT_KEEP_BYTES} were kept")
+) -> dict[str, TaskResult]:
+    """Grade one learner's modules, those that can run in one sandbox job: one job for all of them."""
+    results: dict[str, TaskResult] = {}
+    jobs, graded = [], []
+    for exercise, tasks, learner in modules:
+        if learner.text is None:
+            hint = f" (run `dlcert upgrade` or `dlcert reset {exercise.module}`)" if "does not exist" in (learner.problem or "") else ""
+            results.update((t.id, _whole(t, "not_implemented", f"{learner.problem}{hint}")) for t in tasks)
+            continue
+        prepared = {t.name: references.for_seed(t, seed) for t in tasks}
+        jobs.append(sandboxing.ModuleJob(
+            module_name=exercise.module,
+            file=learner.name,
+            source=learner.text,
+            track=exercise.spec.track,
+            memory_mb=exercise.spec.memory_mb,
+            harness=trusted.harness_source(exercise),
+            tasks=[sandboxing.TaskJob(t.name, t.time_limit, [(c.name, trusted.child_args(t, c)) for c in prepared[t.name][0]])
+                   for t in tasks],
+        ))
+        graded.append((tasks, learner, prepared))
+    for runs, (tasks, learner, prepared) in zip(sandbox.run_all(jobs) if jobs else [], graded):
+        for t in tasks:
+            cases, wanted = prepared[t.name]
+            results[t.id] = _task_result(t, cases, wanted, runs[t.name], learner.name)
+            if results[t.id].passed and runs[t.name].output_bytes > sandboxing.OUTPUT_KEEP_BYTES * 2:
+                notes.append(f"{t.id} printed {runs[t.name].output_bytes} bytes; only the first and last "
+                             f"{sandboxing.OUTPUT_KEEP_BYTES} were kept")
     return results
 
 

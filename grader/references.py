@@ -9,6 +9,8 @@ the cache folder is not followed, it is just a miss.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import hmac
@@ -18,12 +20,12 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
 from grader import __version__, wire
-from grader.cases import Case
+from grader.cases import Case, build_cases
 from grader.course import Task
 
 
@@ -59,8 +61,8 @@ def to_torch(value: Any, device: str) -> Any:
     """NumPy arrays become tensors on `device` (float64, int64 or bool); containers are walked."""
     import torch
 
-    if isinstance(value, np.ndarray):
-        return torch.as_tensor(np.ascontiguousarray(value)).to(device)
+    if isinstance(value, np.ndarray):  # a copy: a reference never shares memory with a case's inputs
+        return torch.from_numpy(np.array(value, order="C")).to(device)
     if isinstance(value, list):
         return [to_torch(v, device) for v in value]
     if isinstance(value, tuple):
@@ -225,8 +227,45 @@ def case_key(task: Task, case: Case, device: str, spec_hash: str) -> str:
     return h.hexdigest()[:32]
 
 
+@contextlib.contextmanager
+def computing(name: str, wait: bool = True) -> Iterator[bool]:
+    """Hold the exclusive lock `name` on computing references (a lock file in `data_dir()/locks`, which no
+    job can see, released even if the holder is killed); yields False when `wait` is False and another
+    process holds it. Where the lock cannot be made (a read-only folder), work goes on unlocked."""
+    folder = data_dir() / "locks"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
+
+
 MEMORY_ENTRIES = 20_000
 """At most this many reference outputs are kept in a runner's memory (a class with per-learner seeds)."""
+PREPARED_TASKS = 2_000
+"""At most this many (task, seed) preparations are kept by a runner (`for_seed`)."""
+
+
+def _freeze(value: Any) -> None:
+    """Make every array in `value` read-only, so no grader-side code can change a shared case."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _freeze(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _freeze(v)
 
 
 class ReferenceRunner:
@@ -238,6 +277,8 @@ class ReferenceRunner:
         self._device: DeviceChoice | None = None
         self._memory: dict[str, Any] = {}
         """Cache entries this runner already read or computed, by key (a warm worker reads each once)."""
+        self._prepared: dict[tuple, tuple] = {}
+        """(task id, its spec's identity, seed) → (spec, cases, outputs): see `for_seed`."""
 
     @property
     def device(self) -> DeviceChoice:
@@ -251,32 +292,58 @@ class ReferenceRunner:
         return self.requested
 
     def outputs(self, task: Task, cases: list[Case]) -> list[Any]:
-        """The raw reference return value per case (tuple, dict or single value)."""
+        """The raw reference return value per case (tuple, dict or single value).
+
+        Missing ones are computed under the task's lock, and looked up again once it is held: another
+        process (the init warm-up, another class worker) may have just computed them."""
         spec_hash = source_hash(task)
         folder = cache_dir()
+        keys = [case_key(task, case, self._device_key(), spec_hash) for case in cases]
         results: list[Any] = [None] * len(cases)
+        missing = self._look_up(folder, keys, range(len(cases)), results)
+        if not missing:
+            return results
+        with computing(task.id) if self.use_cache else contextlib.nullcontext():
+            missing = self._look_up(folder, keys, missing, results)
+            if missing:
+                function = self._function(task)
+            for i in missing:
+                results[i] = to_numpy(function(*to_torch(list(cases[i].args.values()), self.device.name)))
+                if self.use_cache:
+                    write_entry(folder, keys[i], results[i])
+                    self._remember(keys[i], results[i])
+        return results
+
+    def for_seed(self, task: Task, seed: int) -> tuple[list[Case], list[Any]]:
+        """The task's cases for `seed` and their reference outputs, built once per runner: a class worker
+        grades many hand-ins of one seed. The cases' arrays are made read-only, since every hand-in shares them."""
+        key = (task.id, id(task.spec), seed)
+        entry = self._prepared.get(key)
+        if entry is None or entry[0] is not task.spec:
+            cases = build_cases(task, seed)
+            outputs = self.outputs(task, cases)
+            for case in cases:
+                _freeze(case.args)
+            if len(self._prepared) >= PREPARED_TASKS:
+                self._prepared.clear()
+            entry = self._prepared[key] = (task.spec, cases, outputs)
+        return entry[1], entry[2]
+
+    def _look_up(self, folder: Path, keys: list[str], wanted, results: list[Any]) -> list[int]:
+        """Fill `results` at `wanted` from memory or the disk cache; the indexes still missing."""
         missing = []
-        for i, case in enumerate(cases):
-            key = case_key(task, case, self._device_key(), spec_hash)
-            if self.use_cache and key in self._memory:
-                results[i] = self._memory[key]
+        for i in wanted:
+            if self.use_cache and keys[i] in self._memory:
+                results[i] = self._memory[keys[i]]
                 continue
             if self.use_cache:
                 try:
-                    results[i] = self._remember(key, read_entry(folder, key))
+                    results[i] = self._remember(keys[i], read_entry(folder, keys[i]))
                     continue
                 except KeyError:
                     pass
-            missing.append((i, case, key))
-        if missing:
-            function = self._function(task)
-            for i, case, key in missing:
-                value = to_numpy(function(*to_torch(list(case.args.values()), self.device.name)))
-                results[i] = value
-                if self.use_cache:
-                    write_entry(folder, key, value)
-                    self._remember(key, value)
-        return results
+            missing.append(i)
+        return missing
 
     def _remember(self, key: str, value: Any) -> Any:
         if len(self._memory) >= MEMORY_ENTRIES:

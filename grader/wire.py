@@ -137,62 +137,67 @@ def _put_array(v: np.ndarray, out: list[bytes], budget: list[int]) -> None:
 # --- decoding -------------------------------------------------------------------------------------
 
 
+_TAG_N, _TAG_T, _TAG_F, _TAG_I, _TAG_FLOAT, _TAG_S, _TAG_R, _TAG_A, _TAG_L, _TAG_TUPLE, _TAG_D = b"NTFifsraltd"
+_INT, _FLOAT, _SIZE, _ARRAY_HEAD = (struct.Struct(f).unpack_from for f in ("<q", "<d", "<I", "<BB"))
+_DTYPE_OBJECTS = tuple(_dtype(d) for d in DTYPES)
+
+
 def decode(data: bytes | memoryview) -> Any:
     """The value `encode` wrote; raises `WireError` on anything malformed, truncated or over a cap."""
-    view = memoryview(data)
-    end = len(view)
+    buf = data if type(data) is bytes else bytes(data)
+    end = len(buf)
     pos = 0
     items = 0
     root: list[Any] = []
-    stack: list[list] = [[root, 1, "l", None]]  # [container, items still expected, kind, dict key]
-
-    def take(n: int) -> memoryview:
-        nonlocal pos
-        if n < 0 or pos + n > end:
-            raise WireError("truncated value")
-        chunk = view[pos : pos + n]
-        pos += n
-        return chunk
-
+    stack: list[list] = [[root, 1, _TAG_L, None]]  # [container, items still expected, tag, dict key]
     while stack:
         top = stack[-1]
         if top[1] == 0:
             stack.pop()
-            if top[2] == "t" and stack:
+            if top[2] == _TAG_TUPLE and stack:
                 _store(stack[-1], tuple(top[0]))
             continue
         items += 1
         if items > MAX_ITEMS + 1:
             raise WireError("too many items")
-        tag = bytes(take(1))
-        if tag == b"N":
+        if pos >= end:
+            raise WireError("truncated value")
+        tag = buf[pos]
+        pos += 1
+        if tag == _TAG_N:
             value: Any = None
-        elif tag == b"T" or tag == b"F":
-            value = tag == b"T"
-        elif tag == b"i":
-            value = _unpack_from("<q", take(8))[0]
-        elif tag == b"f":
-            value = _unpack_from("<d", take(8))[0]
-        elif tag == b"s" or tag == b"r":
-            size = _unpack_from("<I", take(4))[0]
+        elif tag == _TAG_T or tag == _TAG_F:
+            value = tag == _TAG_T
+        elif tag == _TAG_I or tag == _TAG_FLOAT:
+            if pos + 8 > end:
+                raise WireError("truncated value")
+            value = (_INT if tag == _TAG_I else _FLOAT)(buf, pos)[0]
+            pos += 8
+        elif tag == _TAG_S or tag == _TAG_R:
+            size = _length(buf, pos, end)
             if size > MAX_TEXT_BYTES:
                 raise WireError("text too long")
-            text = bytes(take(size)).decode("utf-8", "replace")
-            value = text if tag == b"s" else Rejected(text)
-        elif tag == b"a":
-            value = _take_array(take)
-        elif tag in (b"l", b"t", b"d"):
-            count = _unpack_from("<I", take(4))[0]
+            pos += 4
+            if pos + size > end:
+                raise WireError("truncated value")
+            text = buf[pos : pos + size].decode("utf-8", "replace")
+            pos += size
+            value = text if tag == _TAG_S else Rejected(text)
+        elif tag == _TAG_A:
+            value, pos = _take_array(buf, pos, end)
+        elif tag == _TAG_L or tag == _TAG_TUPLE or tag == _TAG_D:
+            count = _length(buf, pos, end)
+            pos += 4
             if count > MAX_ITEMS or len(stack) > MAX_DEPTH + 1:
                 raise WireError("a structure too large or too deep")
-            container: Any = {} if tag == b"d" else []
+            container: Any = {} if tag == _TAG_D else []
             top[1] -= 1
-            if tag != b"t":
+            if tag != _TAG_TUPLE:
                 _store(top, container)
-            stack.append([container, count * 2 if tag == b"d" else count, tag.decode(), None])
+            stack.append([container, count * 2 if tag == _TAG_D else count, tag, None])
             continue
         else:
-            raise WireError(f"unknown tag {tag!r}")
+            raise WireError(f"unknown tag {bytes([tag])!r}")
         top[1] -= 1
         _store(top, value)
     if pos != end:
@@ -200,9 +205,15 @@ def decode(data: bytes | memoryview) -> Any:
     return root[0]
 
 
+def _length(buf: bytes, pos: int, end: int) -> int:
+    if pos + 4 > end:
+        raise WireError("truncated value")
+    return _SIZE(buf, pos)[0]
+
+
 def _store(top: list, value: Any) -> None:
-    container, _, kind, key = top
-    if kind != "d":
+    container, _, tag, key = top
+    if tag != _TAG_D:
         container.append(value)
     elif key is None:
         if type(value) is not str:
@@ -213,22 +224,31 @@ def _store(top: list, value: Any) -> None:
         top[3] = None
 
 
-def _take_array(take) -> np.ndarray:
-    code, ndim = _unpack_from("<BB", take(2))
+def _take_array(buf: bytes, pos: int, end: int) -> tuple[np.ndarray, int]:
+    """The array at `pos` (a private, writable copy) and the position after it."""
+    if pos + 2 > end:
+        raise WireError("truncated value")
+    code, ndim = _ARRAY_HEAD(buf, pos)
+    pos += 2
     if code >= len(DTYPES) or ndim > MAX_NDIM:
         raise WireError("bad array header")
-    shape = _unpack_from(f"<{ndim}Q", take(8 * ndim))
-    dtype = _dtype(DTYPES[code])
+    if pos + 8 * ndim > end:
+        raise WireError("truncated value")
+    shape = _unpack_from(f"<{ndim}Q", buf, pos)
+    pos += 8 * ndim
+    dtype = _DTYPE_OBJECTS[code]
     count = 1
     for n in shape:
         count *= n
         if count * dtype.itemsize > MAX_FRAME_BYTES:
             raise WireError("an array larger than a frame")
-    raw = take(count * dtype.itemsize)
+    size = count * dtype.itemsize
+    if pos + size > end:
+        raise WireError("truncated value")
     array = _empty(shape, dtype=dtype)
     if count:
-        array.reshape(-1)[:] = _frombuffer(raw, dtype=dtype)
-    return array
+        array.reshape(-1)[:] = _frombuffer(buf, dtype=dtype, count=count, offset=pos)
+    return array, pos + size
 
 
 # --- frames ---------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import pytest
 # One reference cache for every test (and every sandboxed `dlcert` subprocess they start).
 os.environ.setdefault("DLCERT_CACHE_DIR", str(Path(tempfile.gettempdir()) / "dlcert-test-cache"))
 os.environ.setdefault("DLCERT_DATA_DIR", tempfile.mkdtemp(prefix="dlcert-test-data-"))
+# No background warm-up after `dlcert init` (tests/test_warmup.py starts its own).
+os.environ.setdefault("DLCERT_NO_WARMUP", "1")
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course" / "exercises"
 

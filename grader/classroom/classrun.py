@@ -104,12 +104,15 @@ def grade_class(
                                 allow_unconfined=allow_unconfined)
 
     seeds = {j.seed for j in jobs.values()}
-    if jobs and len(seeds) <= 2:
-        prewarm_references(course, sorted({t for j in jobs.values() for t in j.tasks}), seeds, device)
-    if progress:
-        progress("start", {"total": len(jobs), "skipped": skipped})
+
+    def prewarm() -> None:  # run by the executor while its workers boot
+        if jobs and len(seeds) <= 2:
+            prewarm_references(course, sorted({t for j in jobs.values() for t in j.tasks}), seeds, device)
+        if progress:
+            progress("start", {"total": len(jobs), "skipped": skipped})
+
     outcomes, failed, not_graded = [], 0, []
-    for job, outcome in executor.run(list(jobs.values())):
+    for job, outcome in executor.run(list(jobs.values()), before=prewarm):
         if outcome["status"] == "graded":
             results = [TaskResult.from_dict(r) for r in outcome["results"]]
             gradebook.record_results(job.submission_id, results, hashes, __version__, run_id)

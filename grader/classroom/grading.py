@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -97,7 +97,8 @@ class Outcome:
     worker: str = ""
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """Its fields as a dict (shallow: `results` are plain dicts already, and `asdict` would deep-copy them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class _Warm(threading.local):
@@ -113,10 +114,19 @@ _ALL_SANDBOXES: list = []  # every warm sandbox of this process, so `close_all_w
 
 def _warm(device: str):
     from grader.references import ReferenceRunner
+
+    sandbox = _warm_sandbox()
+    if _WARM.references is None or _WARM.references.requested != device:
+        _WARM.references = ReferenceRunner(device)
+    return sandbox, _WARM.references
+
+
+def _warm_sandbox():
+    """This worker's sandbox, started (not waited for) on first use, so its supervisor boots meanwhile."""
     from grader.sandbox import Sandbox
 
     if _WARM.sandbox is None:
-        _WARM.sandbox = Sandbox()
+        _WARM.sandbox = Sandbox().start()
         _ALL_SANDBOXES.append(_WARM.sandbox)
         try:
             import multiprocessing.util
@@ -124,9 +134,7 @@ def _warm(device: str):
             multiprocessing.util.Finalize(_WARM.sandbox, _WARM.sandbox.close, exitpriority=10)
         except Exception:  # pragma: no cover - only a best-effort cleanup hook
             pass
-    if _WARM.references is None or _WARM.references.requested != device:
-        _WARM.references = ReferenceRunner(device)
-    return _WARM.sandbox, _WARM.references
+    return _WARM.sandbox
 
 
 def close_warm() -> None:
@@ -149,7 +157,9 @@ class InlineExecutor:
     name = "inline"
     jobs = 1
 
-    def run(self, jobs: list[GradeJob]) -> Iterator[tuple[GradeJob, dict]]:
+    def run(self, jobs: list[GradeJob], before: Callable[[], None] = lambda: None) -> Iterator[tuple[GradeJob, dict]]:
+        """Grade `jobs`, after `before()` (the references' prewarm; the local executor boots its workers meanwhile)."""
+        before()
         for job in jobs:
             yield job, grade_submission(job)
 
@@ -201,17 +211,18 @@ def _grade(job: GradeJob) -> Outcome:
         return Outcome(job.submission_id, "crashed", f"{refusal(confinement)} (on {os.uname().nodename})")
     by_task: dict[str, dict] = {}
     notes: list[str] = []
-    for exercise in exercises:  # a module at a time, so a time budget can stop between modules
-        group = [t for t in tasks if t.exercise.folder == exercise.folder]
-        if exercise.folder not in found:
-            by_task.update((t.id, _not_handed_in(t)) for t in group)
-        elif job.budget is not None and time.monotonic() - started > job.budget:
+    by_task.update((t.id, _not_handed_in(t)) for t in tasks if t.exercise.folder not in found)
+    handed_in = [e for e in exercises if e.folder in found]
+    # All modules in one call (their sandbox job is shared); with a time budget, a module at a time, so it can stop between them.
+    for batch in [handed_in] if job.budget is None else [[e] for e in handed_in]:
+        group = [t for t in tasks if t.exercise.folder in {e.folder for e in batch}]
+        if job.budget is not None and time.monotonic() - started > job.budget:
             by_task.update((t.id, _over_budget(t, job.budget)) for t in group)
-        else:
-            report = grade(group, lambda e: found[e.folder][1], seed=job.seed, device=job.device, sandbox=sandbox,
-                           references=references)
-            by_task.update((r.task, r.to_dict()) for r in report.results)
-            notes += [n for n in report.notes if n not in notes]
+            continue
+        report = grade(group, lambda e: found[e.folder][1], seed=job.seed, device=job.device, sandbox=sandbox,
+                       references=references)
+        by_task.update((r.task, r.to_dict()) for r in report.results)
+        notes += [n for n in report.notes if n not in notes]
     return Outcome(
         job.submission_id,
         "graded",
@@ -246,13 +257,12 @@ def refusal(confinement) -> str:
 
 def prewarm_references(course: Course, task_ids: list[str], seeds: set[int], device: str) -> None:
     """Compute (or confirm cached) every reference output once, before the workers start."""
-    from grader.cases import build_cases
     from grader.references import ReferenceRunner
 
     runner = ReferenceRunner(device)
     for task in course.select(task_ids):
         for seed in sorted(seeds):
-            runner.outputs(task, build_cases(task, seed))
+            runner.for_seed(task, seed)
 
 
 # --- executors ------------------------------------------------------------------------------------
@@ -268,11 +278,13 @@ class LocalExecutor:
 
     name = "local"
     TRIES = 2
+    STOP_SECONDS = 5.0
+    """How long an idle worker gets to close its sandbox and exit before it is terminated."""
 
     def __init__(self, jobs: int | None = None):
         self.jobs = max(1, jobs or os.cpu_count() or 1)
 
-    def run(self, jobs: list[GradeJob]) -> Iterator[tuple[GradeJob, dict]]:
+    def run(self, jobs: list[GradeJob], before: Callable[[], None] = lambda: None) -> Iterator[tuple[GradeJob, dict]]:
         import multiprocessing
         from collections import deque
         from multiprocessing.connection import wait as wait_for
@@ -291,6 +303,7 @@ class LocalExecutor:
         try:
             for _ in range(min(self.jobs, len(pending))):
                 hire()
+            before()  # while the workers boot
             while pending or any(job is not None for _, job in workers.values()):
                 for conn, slot in workers.items():
                     if slot[1] is None and pending:
@@ -319,12 +332,20 @@ class LocalExecutor:
                     if pending and len(workers) < self.jobs:
                         hire()
         finally:  # done, Ctrl-C or the consumer stopped: finished results are already recorded
+            for conn, (process, job) in workers.items():
+                try:
+                    if job is None:
+                        conn.send(None)  # an idle worker closes its sandbox and exits
+                    else:
+                        process.terminate()
+                except OSError:
+                    process.terminate()
             for conn, (process, _) in workers.items():
+                process.join(self.STOP_SECONDS)
                 if process.is_alive():
                     process.terminate()
+                    process.join()
                 conn.close()
-            for process, _ in workers.values():
-                process.join()
 
 
 def _worker_loop(conn) -> None:
@@ -332,6 +353,8 @@ def _worker_loop(conn) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _warm_sandbox()  # its supervisor boots, and the grader loads, while the parent prewarms the references
+    import grader.pipeline  # noqa: F401
     try:
         while True:
             job = conn.recv()
@@ -353,9 +376,10 @@ class DaskExecutor:
         self.scheduler = scheduler
         self.jobs = None
 
-    def run(self, jobs: list[GradeJob]) -> Iterator[tuple[GradeJob, dict]]:
+    def run(self, jobs: list[GradeJob], before: Callable[[], None] = lambda: None) -> Iterator[tuple[GradeJob, dict]]:
         from distributed import Client, as_completed
 
+        before()
         client = self.scheduler if isinstance(self.scheduler, Client) else Client(self.scheduler)
         try:
             futures = client.map(grade_submission, jobs, pure=False, key=[f"dlcert-grade-{j.submission_id}-{os.getpid()}-{time.time_ns()}" for j in jobs])

@@ -122,7 +122,7 @@ def hidden_paths() -> list[str]:
     return [str(cache_dir()), str(data_dir()), os.path.expanduser("~"), os.getcwd(), tempfile.gettempdir()]
 
 
-def _import_path() -> list[str]:
+def import_path() -> list[str]:
     """The supervisor's sys.path: dlcert's own folder first, then the grader's, never the current folder."""
     here = str(Path(__file__).resolve().parents[2])
     cwd = os.getcwd()
@@ -142,13 +142,19 @@ class _Supervisor:
         config = {"hidden": hidden_paths(), "temp": tempfile.gettempdir(), "confine": confine}
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _BOOT, json.dumps(_import_path()), json.dumps(config)],
+                [sys.executable, "-I", "-c", _BOOT, json.dumps(import_path()), json.dumps(config)],
                 stdin=theirs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 start_new_session=True, env=env, cwd="/",
             )
         finally:
             theirs.close()
         self.channel = Channel(ours)
+        self.caps: Caps | None = None
+
+    def wait_ready(self) -> None:
+        """Wait for its "ready" (it boots while the caller does other work) and keep what it can enforce."""
+        if self.caps is not None:
+            return
         ready = self.receive(time.monotonic() + START_SECONDS)
         if not ready or ready.get("e") != "ready":
             self.close()
@@ -255,12 +261,17 @@ class _Violation(Exception):
 
 
 class _Attempt:
-    """What one job is expected to send, task by task; frames that do not fit are violations."""
+    """What one job is expected to send, module by module and task by task; frames that do not fit are
+    violations. Results are keyed by the task's position in the job (two modules may share a task name)."""
 
-    def __init__(self, tasks: list[TaskJob], now: float, run_deadline: float):
-        self.tasks = tasks
+    def __init__(self, modules: list[list[TaskJob]], now: float, run_deadline: float):
+        self.tasks = [t for tasks in modules for t in tasks]
+        self.ends: list[int] = []
+        """Per task: the position just after its module's last task."""
+        for tasks in modules:
+            self.ends += [len(self.ends) + len(tasks)] * len(tasks)
         self.run_deadline = run_deadline
-        self.results: dict[str, TaskRun] = {}
+        self.results: dict[int, TaskRun] = {}
         self.index = 0
         self.current: TaskRun | None = None
         self.phase = "importing"
@@ -268,7 +279,7 @@ class _Attempt:
         self.segment_start = 0
         self.task_bytes = 0
         self.finished = False
-        self.set_deadline(now, tasks[0].time_limit + SLACK_SECONDS)
+        self.set_deadline(now, self.tasks[0].time_limit + SLACK_SECONDS)
 
     def set_deadline(self, now: float, seconds: float) -> None:
         self.deadline = min(now + seconds, self.run_deadline)
@@ -276,6 +287,15 @@ class _Attempt:
     @property
     def expected(self) -> TaskJob | None:
         return self.tasks[self.index] if self.index < len(self.tasks) else None
+
+    def _next(self, now: float) -> None:
+        """After a task or a failed import: the next module's import, the next task, or "done"."""
+        if self.expected is not None and self.index == self.ends[self.index - 1]:
+            self.phase = "importing"
+            self.set_deadline(now, self.expected.time_limit + SLACK_SECONDS)
+        else:
+            self.phase = "between"
+            self.set_deadline(now, SLACK_SECONDS)
 
     def on_frame(self, event: Any, size: int, now: float) -> None:
         if not isinstance(event, dict) or not isinstance(event.get("e"), str):
@@ -290,9 +310,10 @@ class _Attempt:
             self.set_deadline(now, SLACK_SECONDS)
         elif self.phase == "importing" and kind == "import_error":
             message = event.get("message") if isinstance(event.get("message"), str) else "(no message)"
-            for task in self.tasks:
-                self.results[task.name] = TaskRun(task.name, "error", message="the module failed to import:\n" + message[:4000])
-            self.phase, self.finished = "over", True
+            for i in range(self.index, self.ends[self.index]):
+                self.results[i] = TaskRun(self.tasks[i].name, "error", message="the module failed to import:\n" + message[:4000])
+            self.index = self.ends[self.index]
+            self._next(now)
         elif self.phase == "between" and kind == "start" and self.expected and event.get("task") == self.expected.name:
             self.boundaries += 1
             self.current, self.task_bytes, self.phase = TaskRun(self.expected.name, "ran"), 0, "in_task"
@@ -305,10 +326,10 @@ class _Attempt:
             self.current.status = "missing"
         elif self.phase == "in_task" and kind == "end" and event.get("task") == self.current.task:
             self.boundaries += 1
-            self.results[self.current.task] = self.current
-            self.current, self.phase = None, "between"
+            self.results[self.index] = self.current
+            self.current = None
             self.index += 1
-            self.set_deadline(now, SLACK_SECONDS)
+            self._next(now)
         else:
             raise _Violation(f"sent an unexpected {kind!r} event")
 
@@ -331,15 +352,16 @@ class _Attempt:
         )
 
     def blame(self, status: str, message: str) -> None:
-        """The job ended early: the task that was running (or about to) gets `status`; importing, all do."""
+        """The job ended early: the task that was running (or about to) gets `status`; while a module was
+        importing, all of its tasks do (the modules after it are run again, in a new job)."""
         if self.phase == "importing":
-            for task in self.tasks:
-                self.results.setdefault(task.name, TaskRun(task.name, status, message=message))
+            for i in range(self.index, self.ends[self.index]):
+                self.results.setdefault(i, TaskRun(self.tasks[i].name, status, message=message))
         elif self.current is not None:
             self.current.status, self.current.message, self.current.cases = status, message, []
-            self.results[self.current.task] = self.current
+            self.results[self.index] = self.current
         elif self.expected is not None:
-            self.results[self.expected.name] = TaskRun(self.expected.name, "error", message=message)
+            self.results[self.index] = TaskRun(self.expected.name, "error", message=message)
         self.phase, self.finished = "over", True
 
 
@@ -385,45 +407,74 @@ class Sandbox:
         except OSError:
             pass
 
+    def start(self) -> "Sandbox":
+        """Start the supervisor without waiting for it, so it boots while the caller does other work."""
+        with self._lock:
+            self._spawn()
+        return self
+
+    def _spawn(self) -> _Supervisor:
+        if self._supervisor is None or not self._supervisor.alive():
+            if self._supervisor:
+                self._supervisor.close()
+            self._supervisor = _Supervisor(self._confine)
+        return self._supervisor
+
     def _ensure(self) -> _Supervisor:
         with self._lock:
-            if self._supervisor is None or not self._supervisor.alive():
-                if self._supervisor:
-                    self._supervisor.close()
-                self._supervisor = _Supervisor(self._confine)
-            return self._supervisor
+            supervisor = self._spawn()
+            try:
+                supervisor.wait_ready()
+            except SandboxError:
+                self._supervisor = None
+                raise
+            return supervisor
 
     def run(self, job: ModuleJob) -> dict[str, TaskRun]:
         """Run every task of `job`; whatever learner code does, each task gets a `TaskRun`."""
+        return self.run_all([job])[0]
+
+    def run_all(self, jobs: list[ModuleJob]) -> list[dict[str, TaskRun]]:
+        """Run several modules of ONE learner (same track and memory budget) one after another in one
+        confined job, which saves a job's start per module; per module, as `run`. A task that kills the
+        job costs only itself: the tasks left run in a new job."""
+        if len({(job.track, job.memory_mb) for job in jobs}) != 1:
+            raise ValueError("modules run together must share their track and memory budget")
         self._cancelled = False
         _drain(self._wake_r)
-        started = time.monotonic()
-        run_deadline = started + sum(t.time_limit for t in job.tasks) + SLACK_SECONDS * (2 + len(job.tasks))
-        results: dict[str, TaskRun] = {}
-        while len(results) < len(job.tasks):
-            remaining = [t for t in job.tasks if t.name not in results]
+        every = [(j, task) for j, job in enumerate(jobs) for task in job.tasks]
+        run_deadline = (time.monotonic() + sum(task.time_limit for _, task in every)
+                        + SLACK_SECONDS * (2 * len(jobs) + len(every)))
+        results: dict[tuple[int, str], TaskRun] = {}
+        while len(results) < len(every):
+            remaining = [(j, task) for j, task in every if (j, task.name) not in results]
             if time.monotonic() >= run_deadline:
-                for task in remaining:
-                    results[task.name] = TaskRun(task.name, "timeout", message="the module's run as a whole took too long")
+                for j, task in remaining:
+                    results[j, task.name] = TaskRun(task.name, "timeout", message="the module's run as a whole took too long")
                 break
-            got = self._run_once(job, remaining, run_deadline)
+            groups = [(j, [task for i, task in remaining if i == j]) for j in dict.fromkeys(j for j, _ in remaining)]
+            got = self._run_once(jobs, groups, run_deadline)
             if not got:  # the job died between tasks: blame the next one so the loop ends
-                first = remaining[0].name
-                got = {first: TaskRun(first, "error", message="the sandbox stopped before this task could run")}
+                j, first = remaining[0]
+                got = {(j, first.name): TaskRun(first.name, "error", message="the sandbox stopped before this task could run")}
             results.update(got)
-        return {t.name: results[t.name] for t in job.tasks}
+        return [{task.name: results[j, task.name] for task in job.tasks} for j, job in enumerate(jobs)]
 
-    def _run_once(self, job: ModuleJob, tasks: list[TaskJob], run_deadline: float) -> dict[str, TaskRun]:
+    def _run_once(self, jobs: list[ModuleJob], groups: list[tuple[int, list[TaskJob]]],
+                  run_deadline: float) -> dict[tuple[int, str], TaskRun]:
         supervisor = self._ensure()
         marker = b"\x1e" + os.urandom(12).hex().encode() + b"\x1e"
         payload = {
-            "module": job.module_name, "file": job.file, "source": job.source, "track": job.track,
-            "harness": job.harness, "marker": marker.decode(), "reap": supervisor.caps.can_end_job_processes,
-            "tasks": [{"task": t.name, "cases": [{"name": n, "args": a} for n, a in t.cases]} for t in tasks],
+            "track": jobs[0].track, "marker": marker.decode(), "reap": supervisor.caps.can_end_job_processes,
+            "modules": [{"module": jobs[j].module_name, "file": jobs[j].file, "source": jobs[j].source,
+                         "harness": jobs[j].harness,
+                         "tasks": [{"task": t.name, "cases": [{"name": n, "args": a} for n, a in t.cases]} for t in tasks]}
+                        for j, tasks in groups],
         }
         data = memoryview(wire.frame(wire.encode(payload)))
-        spec = {"track": job.track, "memory_mb": job.memory_mb, "scratch_mb": SCRATCH_MB,
-                "cpu_seconds": int(sum(t.time_limit for t in tasks) + 2 * SLACK_SECONDS)}
+        seconds = sum(t.time_limit for _, tasks in groups for t in tasks)
+        spec = {"track": jobs[0].track, "memory_mb": jobs[0].memory_mb, "scratch_mb": SCRATCH_MB,
+                "cpu_seconds": int(seconds + 2 * SLACK_SECONDS * len(groups))}
         job_r, job_w = os.pipe()
         events_r, events_w = os.pipe()
         output_r, output_w = os.pipe()
@@ -435,16 +486,18 @@ class Sandbox:
             for fd in (job_r, events_w, output_w):
                 os.close(fd)
         try:
-            return self._follow(supervisor, tasks, run_deadline, data, job_w, events_r, output_r, marker)
+            got = self._follow(supervisor, [tasks for _, tasks in groups], run_deadline, data, job_w, events_r, output_r, marker)
         finally:
             for fd in (job_w, events_r, output_r):  # exactly once: another thread may reuse the number at once
                 os.close(fd)
+        keys = [(j, t.name) for j, tasks in groups for t in tasks]
+        return {keys[i]: run for i, run in got.items()}
 
-    def _follow(self, supervisor, tasks, run_deadline, data, job_w, events_r, output_r, marker) -> dict[str, TaskRun]:
+    def _follow(self, supervisor, modules, run_deadline, data, job_w, events_r, output_r, marker) -> dict[int, TaskRun]:
         """Write the job, read its events and output until the job has ended, and judge the protocol."""
         for fd in (job_w, events_r, output_r):
             os.set_blocking(fd, False)
-        attempt = _Attempt(tasks, time.monotonic(), run_deadline)
+        attempt = _Attempt(modules, time.monotonic(), run_deadline)
         output, frames = _Output(marker), wire.FrameReader()
         selector = selectors.DefaultSelector()
         selector.register(job_w, selectors.EVENT_WRITE)
@@ -532,7 +585,7 @@ class Sandbox:
     @staticmethod
     def _timeout(attempt: _Attempt) -> tuple[str, str]:
         if attempt.phase == "importing":
-            return "timeout", f"the module did not finish importing within {attempt.tasks[0].time_limit:g} s"
+            return "timeout", f"the module did not finish importing within {attempt.expected.time_limit:g} s"
         if attempt.phase == "in_task":
             limit = attempt.expected.time_limit
             return "timeout", f"did not finish within {limit:g} s (an infinite loop, or far too slow?)"
@@ -547,7 +600,7 @@ class Sandbox:
         _catch_up(output, output_r, attempt.boundaries)
         if attempt.phase == "in_task":  # a start: its output begins after its marker
             return
-        run = attempt.results[attempt.tasks[attempt.index - 1].name]
+        run = attempt.results[attempt.index - 1]
         first = attempt.segment_start
         captured = output.taken(first, attempt.boundaries - 1)
         run.output, run.output_bytes = captured.text(), captured.total

@@ -1,5 +1,6 @@
-"""Runs inside the learner process, once it is confined: read the job, import the learner's module
-from its source, drive each task case by case, and send plain data back, one frame per event.
+"""Runs inside the learner process, once it is confined: read the job, import each of its learner
+modules (all one learner's) from its source, drive each task case by case, and send plain data back,
+one frame per event.
 
 Everything this module needs is bound before learner code runs. That is a convenience, not the
 security: learner code can rebind anything here, write any frame to the events pipe, or lie about
@@ -106,36 +107,49 @@ def _short_traceback(exc: BaseException, learner_file: str) -> str:
 
 
 def run(job_fd: int, events_fd: int) -> None:
-    """Read the job, import the learner module and run every task, reporting each case."""
+    """Read the job, then for each of its modules (one learner's): import it and run every task,
+    reporting each case; "done" after the last. Every harness is loaded before any learner code runs."""
     sys.stdout = open(1, "w", buffering=1, closefd=False, errors="replace")
     sys.stderr = open(2, "w", buffering=1, closefd=False, errors="replace")
     job = _read_job(job_fd)
     report = Reporter(events_fd, job["marker"].encode())
-    harness = None
-    if job.get("harness"):
-        try:
-            harness = _load_source(job["harness"], "harness.py", "_dlcert_harness", register=False)
-        except Exception as exc:  # a broken install (e.g. torch missing in the job's view): say so, plainly
-            report("import_error", message=f"the exercise's harness could not be loaded here (a dlcert problem, "
-                                           f"not your code): {type(exc).__name__}: {exc}")
-            return
+    harnesses = [_harness(module["harness"]) for module in job["modules"]]
     for name in [m for m in sys.modules if m.partition(".")[0] in ("grader", "reference", "exercises")]:
         del sys.modules[name]
     sys.meta_path.insert(0, _ImportBlocker(BLOCKED_NUMPY_TRACK if job["track"] == "numpy" else BLOCKED_TORCH_TRACK))
-    learner_file = job["file"]
+    for part, (harness, problem) in zip(job["modules"], harnesses):
+        if problem is None:
+            _run_module(part, harness, job.get("reap"), report)
+        else:
+            report("import_error", message=problem)
+    report("done")
+
+
+def _harness(source: str | None) -> tuple[types.ModuleType | None, str | None]:
+    """The exercise's harness, or why it could not be loaded (a broken install, e.g. torch missing in the job's view)."""
+    if not source:
+        return None, None
     try:
-        module = _load_source(job["source"], learner_file, job["module"], register=True)
+        return _load_source(source, "harness.py", "_dlcert_harness", register=False), None
+    except Exception as exc:
+        return None, (f"the exercise's harness could not be loaded here (a dlcert problem, not your code): "
+                      f"{type(exc).__name__}: {exc}")
+
+
+def _run_module(part: dict, harness, reap: bool, report: Reporter) -> None:
+    learner_file = part["file"]
+    try:
+        module = _load_source(part["source"], learner_file, part["module"], register=True)
     except BaseException as exc:  # the learner's import may raise anything, SystemExit included
         report("import_error", message=_short_traceback(exc, learner_file))
         return
     report("imported")
-    for task in job["tasks"]:
+    for task in part["tasks"]:
         report("start", task=task["task"])
         _run_task(task, module, harness, learner_file, report)
-        if job.get("reap"):
+        if reap:
             _end_other_processes()
         report("end", task=task["task"])
-    report("done")
 
 
 def _end_other_processes() -> None:
