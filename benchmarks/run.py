@@ -422,14 +422,16 @@ def scenario_scale(bench: Bench) -> list[dict]:
     rows = []
     for name, by_size in times.items():
         per = {n: t / n for n, t in by_size.items()}
-        flat = max(per.values()) / min(per.values())
         largest = max(by_size)
+        # Growth, not spread: the smallest class also pays the fixed start-up (workers, sandboxes, prewarm) over
+        # few hand-ins, so its per-hand-in time is higher; what must not happen is the time rising with the class.
+        flat = per[largest] / min(v for n, v in per.items() if n < largest) if len(per) > 1 else 1.0
         measured = {"median": per[largest], "min": min(per.values()), "max": max(per.values()), "runs": len(per),
                     "per_submission": {str(n): round(v, 4) for n, v in per.items()}, "seconds": {str(n): round(v, 2) for n, v in by_size.items()}}
         rows.append(row(f"class at scale, {name} (2 workers): time per hand-in at {largest}", measured,
-                        "flat: largest / smallest per-hand-in time <= 1.25", flat <= 1.25, None, flat,
+                        "flat: per-hand-in time at the largest class <= 1.25x the best smaller one", flat <= 1.25, None, flat,
                         notes="per hand-in " + ", ".join(f"{n}: {v * 1000:.0f} ms" for n, v in per.items())
-                              + f"; ratio column = largest / smallest per-hand-in time" + ("" if largest >= 1000 else
+                              + f"; ratio column = per-hand-in time at {largest} / the best smaller class" + ("" if largest >= 1000 else
                               f"; only up to {largest} hand-ins in --quick mode")))
     return rows
 

@@ -22,6 +22,9 @@ from grader.classroom.roster import Roster
 from grader.course import load_course
 from grader.results import TaskResult
 
+COMMIT_EVERY_SECONDS = 0.5
+"""Graded hand-ins are committed together at most this often: one transaction (and fsync) per batch, not per hand-in."""
+
 
 @dataclass
 class ClassRun:
@@ -112,18 +115,26 @@ def grade_class(
             progress("start", {"total": len(jobs), "skipped": skipped})
 
     outcomes, failed, not_graded = [], 0, []
-    for job, outcome in executor.run(list(jobs.values()), before=prewarm):
-        if outcome["status"] == "graded":
-            results = [TaskResult.from_dict(r) for r in outcome["results"]]
-            gradebook.record_results(job.submission_id, results, hashes, __version__, run_id)
-        else:
-            failed += 1
-            not_graded.append((job.learner, names[job.submission_id], f"{outcome['status']}: {outcome['message'].splitlines()[0]}"
-                               if outcome["message"] else outcome["status"]))
-            gradebook.finish_submission(job.submission_id, outcome["status"], outcome["message"])
-        outcomes.append(outcome)
-        if progress:
-            progress("done", outcome)
+    pending: list[tuple[int, list[TaskResult]]] = []
+    flushed = time.monotonic()
+    try:
+        for job, outcome in executor.run(list(jobs.values()), before=prewarm):
+            if outcome["status"] == "graded":
+                pending.append((job.submission_id, [TaskResult.from_dict(r) for r in outcome["results"]]))
+            else:
+                failed += 1
+                not_graded.append((job.learner, names[job.submission_id], f"{outcome['status']}: {outcome['message'].splitlines()[0]}"
+                                   if outcome["message"] else outcome["status"]))
+                gradebook.finish_submission(job.submission_id, outcome["status"], outcome["message"])
+            if pending and time.monotonic() - flushed >= COMMIT_EVERY_SECONDS:
+                gradebook.record_many(pending, hashes, __version__, run_id)
+                pending, flushed = [], time.monotonic()
+            outcomes.append(outcome)
+            if progress:
+                progress("done", outcome)
+    finally:  # Ctrl-C or an error keeps what was graded; only a SIGKILL loses the last window, which a rerun redoes
+        if pending:
+            gradebook.record_many(pending, hashes, __version__, run_id)
     gradebook.finish_run(run_id, len(submissions), len(jobs), skipped)
     return ClassRun(run_id, len(submissions), len(jobs), skipped, failed, round(time.monotonic() - started, 3), task_ids, outcomes,
                     sorted(not_graded))

@@ -254,27 +254,37 @@ class Gradebook:
     def record_results(self, submission_id: int, results: list[TaskResult], task_hashes: dict[str, str], version: str,
                        run_id: int | None = None) -> None:
         """Store a submission's task results and mark it graded, in one transaction."""
+        self.record_many([(submission_id, results)], task_hashes, version, run_id)
+
+    def record_many(self, graded: list[tuple[int, list[TaskResult]]], task_hashes: dict[str, str], version: str,
+                    run_id: int | None = None) -> None:
+        """Store several submissions' results and mark them graded, in one transaction (one fsync for all)."""
         stamp = now()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
-            for r in results:
-                data = r.to_dict()
-                self.conn.execute(
-                    "INSERT INTO results (submission_id, task, task_hash, dlcert_version, status, score, max_score, checks,"
-                    " diagnosis, mistake, duration, output, graded_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT(submission_id, task, task_hash, dlcert_version) DO UPDATE SET status = excluded.status,"
-                    " score = excluded.score, max_score = excluded.max_score, checks = excluded.checks,"
-                    " diagnosis = excluded.diagnosis, mistake = excluded.mistake, duration = excluded.duration,"
-                    " output = excluded.output, graded_at = excluded.graded_at, run_id = excluded.run_id",
-                    (submission_id, r.task, task_hashes[r.task], version, r.status, r.score, r.max_score,
-                     json.dumps(data["checks"]), json.dumps(data["diagnosis"]) if r.diagnosis else None,
-                     r.diagnosis.mistake if r.diagnosis else None, r.duration, r.output, stamp, run_id),
-                )
-            self.conn.execute("UPDATE submissions SET status = 'graded', message = '', graded_at = ? WHERE id = ?", (stamp, submission_id))
+            for submission_id, results in graded:
+                self._insert_results(submission_id, results, task_hashes, version, run_id, stamp)
             self.conn.execute("COMMIT")
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+
+    def _insert_results(self, submission_id: int, results: list[TaskResult], task_hashes: dict[str, str], version: str,
+                        run_id: int | None, stamp: str) -> None:
+        for r in results:
+            data = r.to_dict()
+            self.conn.execute(
+                "INSERT INTO results (submission_id, task, task_hash, dlcert_version, status, score, max_score, checks,"
+                " diagnosis, mistake, duration, output, graded_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(submission_id, task, task_hash, dlcert_version) DO UPDATE SET status = excluded.status,"
+                " score = excluded.score, max_score = excluded.max_score, checks = excluded.checks,"
+                " diagnosis = excluded.diagnosis, mistake = excluded.mistake, duration = excluded.duration,"
+                " output = excluded.output, graded_at = excluded.graded_at, run_id = excluded.run_id",
+                (submission_id, r.task, task_hashes[r.task], version, r.status, r.score, r.max_score,
+                 json.dumps(data["checks"]), json.dumps(data["diagnosis"]) if r.diagnosis else None,
+                 r.diagnosis.mistake if r.diagnosis else None, r.duration, r.output, stamp, run_id),
+            )
+        self.conn.execute("UPDATE submissions SET status = 'graded', message = '', graded_at = ? WHERE id = ?", (stamp, submission_id))
 
     def results(self, submission_id: int) -> list[dict]:
         """A submission's newest result per task, as dicts with parsed checks and diagnosis."""

@@ -61,6 +61,21 @@ def test_inline_executor_and_secret_seeds(small_class, tmp_path):
     assert derive_seed("k", "ann") == derive_seed("k", "ann") != derive_seed("k", "ann2")
 
 
+@pytest.mark.parametrize("window, commits", [(3600.0, 1), (0.0, 3)], ids=["one-batch", "one-per-hand-in"])
+def test_graded_hand_ins_are_committed_in_batches(small_class, tmp_path, monkeypatch, window, commits):
+    """At scale one transaction per hand-in is an fsync each; results are grouped over a time window."""
+    from grader.classroom import classrun
+
+    monkeypatch.setattr(classrun, "COMMIT_EVERY_SECONDS", window)
+    calls = []
+    with Gradebook(tmp_path / "b.sqlite") as book:
+        record = book.record_many
+        monkeypatch.setattr(book, "record_many", lambda graded, *rest: (calls.append(len(graded)), record(graded, *rest)))
+        grade_class([small_class], gradebook=book, targets=TARGETS, executor=InlineExecutor())
+        assert statuses(book) == WANT and len(calls) == commits and sum(calls) == 3
+    close_all_warm()
+
+
 def test_a_changed_submission_is_graded_again(small_class, tmp_path):
     with Gradebook(tmp_path / "b.sqlite") as book:
         grade_class([small_class], gradebook=book, targets=TARGETS, executor=InlineExecutor())

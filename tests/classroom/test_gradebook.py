@@ -76,6 +76,16 @@ def test_results_are_keyed_by_task_hash_and_version(tmp_path):
         assert book.submissions()[0].status == "graded"
 
 
+def test_a_batch_of_hand_ins_is_committed_whole_or_not_at_all(tmp_path):
+    with Gradebook(tmp_path / "g.sqlite") as book:
+        ann, bob = (book.submission(name, f"h-{name}", 0, source=name, kind="folder", received_at="t") for name in ("ann", "bob"))
+        with pytest.raises(KeyError):  # bob's task has no spec hash: the whole batch is rolled back
+            book.record_many([(ann.id, [result("m.a")]), (bob.id, [result("m.x")])], {"m.a": "A1"}, "0.1.0")
+        assert book.count("results") == 0 and {s.status for s in book.submissions()} != {"graded"}
+        book.record_many([(ann.id, [result("m.a")]), (bob.id, [result("m.a", "failed", "no_bias")])], {"m.a": "A1"}, "0.1.0")
+        assert book.count("results") == 2 and {s.status for s in book.submissions()} == {"graded"}
+
+
 def test_quiz_imports_are_idempotent_and_self_reported(tmp_path):
     attempts = [{"question_id": "q1", "correct": True, "answered_at": "2026-01-01T10:00:00+00:00", "session_id": 1, "position": 0},
                 {"question_id": "q2", "correct": False, "answered_at": "2026-01-01T10:01:00+00:00", "session_id": 1, "position": 1}]
