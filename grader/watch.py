@@ -162,20 +162,33 @@ class WatchSession:
             worker.join(CANCEL_EVERY)
         return True
 
-    def _grade(self, exercises: list[Exercise]) -> None:
+    def check(self, *exercises: Exercise) -> None:
+        """Check `exercises` now, in this thread, and take in what was found."""
+        found = self.grade_now(list(exercises))
+        if found is not None:
+            self.take(list(exercises), *found)
+
+    def grade_now(self, exercises: list[Exercise]) -> tuple[dict[str, LearnerFile], Report] | None:
+        """Grade and record `exercises`; None when the run was cancelled."""
+        files = {e.folder: read_learner_file(self.path_of(e)) for e in exercises}
+        tasks = [t for e in exercises for t in e.tasks]
         try:
-            files = {e.folder: read_learner_file(self.path_of(e)) for e in exercises}
-            tasks = [t for e in exercises for t in e.tasks]
             report = grade(tasks, lambda e: files[e.folder], seed=self.seed, sandbox=self.sandbox,
                            references=self.references)
-            if self.cancelled.is_set():
-                return
-            hashes = {t.id: files[t.exercise.folder].hash for t in tasks if files[t.exercise.folder].text is not None}
-            graded = dataclasses.replace(report, results=[r for r in report.results if r.task in hashes])
-            record_report(self.ws, graded, [], hashes)  # a deleted file is no attempt
-            self.events.put(("graded", (exercises, files, report)))
         except Cancelled:
-            return
+            return None
+        if self.cancelled.is_set():
+            return None
+        hashes = {t.id: files[t.exercise.folder].hash for t in tasks if files[t.exercise.folder].text is not None}
+        graded = dataclasses.replace(report, results=[r for r in report.results if r.task in hashes])
+        record_report(self.ws, graded, [], hashes)  # a deleted file is no attempt
+        return files, report
+
+    def _grade(self, exercises: list[Exercise]) -> None:
+        try:
+            found = self.grade_now(exercises)
+            if found is not None:
+                self.events.put(("graded", (exercises, *found)))
         except BaseException as exc:  # shown by the main thread, through the command's error boundary
             self.events.put(("crashed", exc))
 
